@@ -1,0 +1,3 @@
+from graphql_api.cli import main
+
+raise SystemExit(main())

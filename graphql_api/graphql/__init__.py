@@ -1,0 +1,1 @@
+"""The GraphQL layer: types, resolvers and extensions. Resolvers are thin: they call services."""

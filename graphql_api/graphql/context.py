@@ -1,0 +1,113 @@
+"""The typed request context: settings, database, loaders, and the viewer, read lazily."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from enum import Enum
+
+from strawberry.fastapi import BaseContext
+
+from graphql_api import security
+from graphql_api.config import Settings
+from graphql_api.db import Database
+from graphql_api.errors import Forbidden, InvalidToken, Unauthenticated
+from graphql_api.graphql.loaders import Loaders
+from graphql_api.models import Role, User
+from graphql_api.pubsub import Broker
+from graphql_api.ratelimit import Limits
+
+
+class TokenState(Enum):
+    ABSENT = "absent"
+    VALID = "valid"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class ViewerState:
+    token: TokenState
+    user: User | None = None
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer …` value; '' for a malformed header."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return ""
+    return token.strip()
+
+
+class Context(BaseContext):
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        broker: Broker,
+        limits: Limits,
+        authorization: str | None,
+        client_ip: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.db = db
+        self.broker = broker
+        self.limits = limits
+        self.client_ip = client_ip
+        self.loaders = Loaders(db)
+        self._token = bearer_token(authorization)
+        self._viewer: asyncio.Future[ViewerState] | None = None
+
+    def use_authorization(self, authorization: str | None) -> None:
+        """Replace the credentials (WebSocket: they arrive in `connection_init`, after the context)."""
+        self._token = bearer_token(authorization)
+        self._viewer = None
+
+    async def viewer_state(self) -> ViewerState:
+        # Sibling resolvers ask concurrently: decode and load the viewer once.
+        if self._viewer is None:
+            self._viewer = asyncio.ensure_future(self._load_viewer())
+        return await self._viewer
+
+    async def _load_viewer(self) -> ViewerState:
+        if self._token is None:
+            return ViewerState(TokenState.ABSENT)
+        claims = security.decode_access_token(self.settings, self._token) if self._token else None
+        if claims is None:
+            return ViewerState(TokenState.INVALID)
+        # Read from the database on every request: a role change or removal applies at once.
+        user = await self.loaders.user.load(claims.user_id)
+        if user is None:
+            return ViewerState(TokenState.INVALID)
+        if user.tokens_valid_after is not None and claims.issued_at.timestamp() < int(
+            user.tokens_valid_after.timestamp()
+        ):
+            return ViewerState(TokenState.INVALID)
+        return ViewerState(TokenState.VALID, user)
+
+    async def viewer(self) -> User | None:
+        """The signed-in user, or None (anonymous, or a token that is not valid)."""
+        return (await self.viewer_state()).user
+
+    async def require_viewer(self) -> User:
+        state = await self.viewer_state()
+        if state.user is not None:
+            return state.user
+        if state.token is TokenState.INVALID:
+            raise InvalidToken()
+        raise Unauthenticated()
+
+    async def require_staff(self) -> User:
+        user = await self.require_viewer()
+        if not user.is_staff:
+            raise Forbidden("This needs the STAFF or ADMIN role.")
+        return user
+
+    async def require_admin(self) -> User:
+        user = await self.require_viewer()
+        if user.role != Role.ADMIN:
+            raise Forbidden("This needs the ADMIN role.")
+        return user

@@ -1,0 +1,99 @@
+"""Schema extensions: document limits before validation, and the one place where errors get
+their `extensions.code` (domain errors keep their message; anything unexpected is masked)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from graphql_api.errors import DomainError, InvalidToken, QueryTooComplex
+from graphql_api.graphql import limits
+
+log = logging.getLogger("graphql_api.errors")
+
+MASKED_MESSAGE = "Unexpected error."
+_TOKEN_LIMIT_HINT = "tokens"  # graphql-core: "Document contains more than N tokens. Parsing aborted."
+
+
+def document_limits_extension(settings_limits: limits.DocumentLimits) -> type[SchemaExtension]:
+    """An extension class bound to the configured limits (Strawberry wants classes)."""
+
+    class DocumentLimitsExtension(SchemaExtension):
+        def on_validate(self) -> Iterator[None]:
+            ctx = self.execution_context
+            if ctx.graphql_document is not None and ctx.pre_execution_errors is None:
+                measured = limits.measure(
+                    ctx.graphql_document, ctx.operation_name, ctx.variables or {}
+                )
+                problem = limits.violation(measured, settings_limits)
+                if problem is not None:
+                    # Setting errors here makes Strawberry skip validation and execution.
+                    ctx.pre_execution_errors = [
+                        GraphQLError(problem, extensions={"code": QueryTooComplex.code})
+                    ]
+            yield
+
+    return DocumentLimitsExtension
+
+
+def format_error(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, DomainError):
+        return GraphQLError(
+            original.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={**original.extensions, "code": original.code},
+        )
+    if error.extensions and "code" in error.extensions:
+        return error
+    if error.path is None:
+        # Parse, validation and variable errors: the document or its input is at fault.
+        is_token_limit = original is None and _TOKEN_LIMIT_HINT in error.message and "Parsing aborted" in error.message
+        code = QueryTooComplex.code if is_token_limit else "BAD_USER_INPUT"
+        return GraphQLError(
+            error.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            extensions={"code": code},
+        )
+    log.error(
+        "unexpected error at %s: %r",
+        ".".join(str(p) for p in error.path.as_list()),
+        original,
+        exc_info=original if original is not None else None,
+    )
+    return GraphQLError(
+        MASKED_MESSAGE,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": "INTERNAL_SERVER_ERROR"},
+    )
+
+
+class ErrorFormatter(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result: Any = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if not errors:
+            return
+        if any(isinstance(e.original_error, InvalidToken) for e in errors):
+            self._answer_401()
+        result.errors = [format_error(e) for e in errors]
+
+    def _answer_401(self) -> None:
+        # RFC 6750 §3.1: the SPA sees 401 and knows to refresh, then retry.
+        response = getattr(self.execution_context.context, "response", None)
+        if response is not None:
+            response.status_code = 401
+            response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'

@@ -1,0 +1,121 @@
+"""Document limits, checked before validation and execution: depth, aliases, directives and an
+estimated cost that multiplies page sizes through nested connections."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+)
+
+from graphql_api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+# Fields that return a connection: their `first` multiplies the cost of what is under them.
+CONNECTION_FIELDS = frozenset({"slots", "bookings", "records", "users"})
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentLimits:
+    max_depth: int
+    max_aliases: int
+    max_directives: int
+    max_cost: int
+
+
+@dataclass(slots=True)
+class Measure:
+    depth: int = 0
+    aliases: int = 0
+    directives: int = 0
+    cost: int = 0
+
+
+class _Walker:
+    def __init__(self, fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any]):
+        self.fragments = fragments
+        self.variables = variables
+        self.measure = Measure()
+
+    def page_size(self, node: FieldNode) -> int:
+        for argument in node.arguments or ():
+            if argument.name.value != "first":
+                continue
+            value = argument.value
+            if isinstance(value, IntValueNode):
+                return max(0, min(int(value.value), MAX_PAGE_SIZE))
+            if isinstance(value, VariableNode):
+                raw = self.variables.get(value.name.value)
+                if isinstance(raw, int) and not isinstance(raw, bool):
+                    return max(0, min(raw, MAX_PAGE_SIZE))
+            return MAX_PAGE_SIZE  # unknown: assume the worst
+        return DEFAULT_PAGE_SIZE
+
+    def walk(self, selections: SelectionSetNode | None, depth: int, multiplier: int, seen: frozenset[str]) -> None:
+        if selections is None:
+            return
+        for node in selections.selections:
+            self.measure.directives += len(node.directives or ())
+            if isinstance(node, FieldNode):
+                if node.alias is not None:
+                    self.measure.aliases += 1
+                if node.name.value.startswith("__"):
+                    continue
+                self.measure.depth = max(self.measure.depth, depth)
+                self.measure.cost += multiplier
+                inner = multiplier
+                if node.name.value in CONNECTION_FIELDS and node.selection_set is not None:
+                    inner = multiplier * max(1, self.page_size(node))
+                self.walk(node.selection_set, depth + 1, inner, seen)
+            elif isinstance(node, InlineFragmentNode):
+                self.walk(node.selection_set, depth, multiplier, seen)
+            elif isinstance(node, FragmentSpreadNode):
+                name = node.name.value
+                fragment = self.fragments.get(name)
+                if fragment is None or name in seen:  # unknown or cyclic: validation reports it
+                    continue
+                self.measure.directives += len(fragment.directives or ())
+                self.walk(fragment.selection_set, depth, multiplier, seen | {name})
+
+
+def measure(document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any]) -> Measure:
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    total = Measure()
+    for operation in operations:
+        if operation_name and operation.name and operation.name.value != operation_name:
+            continue
+        walker = _Walker(fragments, variables)
+        walker.measure.directives += len(operation.directives or ())
+        walker.walk(operation.selection_set, 1, 1, frozenset())
+        m = walker.measure
+        total.depth = max(total.depth, m.depth)
+        total.aliases += m.aliases
+        total.directives += m.directives
+        total.cost += m.cost
+    return total
+
+
+def violation(m: Measure, limits: DocumentLimits) -> str | None:
+    """The first limit the document breaks, as a message, or None."""
+    if m.depth > limits.max_depth:
+        return f"Query depth {m.depth} exceeds the limit of {limits.max_depth}."
+    if m.aliases > limits.max_aliases:
+        return f"Query uses {m.aliases} aliases; the limit is {limits.max_aliases}."
+    if m.directives > limits.max_directives:
+        return f"Query uses {m.directives} directives; the limit is {limits.max_directives}."
+    if m.cost > limits.max_cost:
+        return f"Query cost {m.cost} exceeds the limit of {limits.max_cost} objects."
+    return None

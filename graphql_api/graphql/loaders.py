@@ -1,0 +1,148 @@
+"""Per-request DataLoaders: one `IN (...)` statement per batch, each batch on its own session
+(Strawberry resolves sibling fields concurrently; one AsyncSession cannot be shared by them)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import NamedTuple, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from graphql_api.db import Database
+from graphql_api.models import Booking, BookingSlot, BookingStatus, Record, User
+from graphql_api.pagination import PageRequest
+from graphql_api.services import bookings as booking_service
+from graphql_api.services import records as record_service
+from graphql_api.services import slots as slot_service
+from graphql_api.services import users as user_service
+
+T = TypeVar("T")
+K = TypeVar("K")
+
+
+class ChildPageKey(NamedTuple):
+    """One parent's page of children: batched with other parents asking for the same page."""
+
+    parent_id: int
+    page: PageRequest
+    status: BookingStatus | None = None
+
+
+class ChildCountKey(NamedTuple):
+    parent_id: int
+    status: BookingStatus | None = None
+
+
+def _by_id_loader(
+    db: Database, fetch: Callable[[AsyncSession, Sequence[int]], Awaitable[Sequence[T]]]
+) -> DataLoader[int, T | None]:
+    async def load(ids: list[int]) -> list[T | None]:
+        async with db.read() as session:
+            rows = {row.id: row for row in await fetch(session, ids)}  # type: ignore[attr-defined]
+        return [rows.get(pk) for pk in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _page_loader(
+    db: Database,
+    fetch: Callable[
+        [AsyncSession, Sequence[int], PageRequest, BookingStatus | None],
+        Awaitable[dict[int, list[T]]],
+    ],
+) -> DataLoader[ChildPageKey, list[T]]:
+    async def load(keys: list[ChildPageKey]) -> list[list[T]]:
+        groups: dict[tuple[PageRequest, BookingStatus | None], list[int]] = defaultdict(list)
+        for key in keys:
+            groups[(key.page, key.status)].append(key.parent_id)
+        found: dict[ChildPageKey, list[T]] = {}
+        async with db.read() as session:
+            for (page, status), parent_ids in groups.items():
+                pages = await fetch(session, parent_ids, page, status)
+                for parent_id in parent_ids:
+                    found[ChildPageKey(parent_id, page, status)] = pages.get(parent_id, [])
+        return [found[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _count_loader(
+    db: Database,
+    fetch: Callable[[AsyncSession, Sequence[int], BookingStatus | None], Awaitable[dict[int, int]]],
+) -> DataLoader[ChildCountKey, int]:
+    async def load(keys: list[ChildCountKey]) -> list[int]:
+        groups: dict[BookingStatus | None, list[int]] = defaultdict(list)
+        for key in keys:
+            groups[key.status].append(key.parent_id)
+        found: dict[ChildCountKey, int] = {}
+        async with db.read() as session:
+            for status, parent_ids in groups.items():
+                counts = await fetch(session, parent_ids, status)
+                for parent_id in parent_ids:
+                    found[ChildCountKey(parent_id, status)] = counts.get(parent_id, 0)
+        return [found[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+class Loaders:
+    """Every relation of the schema, batched. Built fresh for each request."""
+
+    def __init__(self, db: Database) -> None:
+        self.user: DataLoader[int, User | None] = _by_id_loader(db, user_service.get_by_ids)
+        self.slot: DataLoader[int, BookingSlot | None] = _by_id_loader(db, slot_service.get_by_ids)
+        self.booking: DataLoader[int, Booking | None] = _by_id_loader(
+            db, booking_service.get_by_ids
+        )
+        self.record: DataLoader[int, Record | None] = _by_id_loader(db, record_service.get_by_ids)
+
+        self.bookings_of_slot = _page_loader(
+            db,
+            lambda s, ids, page, status: booking_service.page_per_parent(
+                s, by_slot=True, parent_ids=ids, page=page, status=status
+            ),
+        )
+        self.bookings_of_user = _page_loader(
+            db,
+            lambda s, ids, page, status: booking_service.page_per_parent(
+                s, by_slot=False, parent_ids=ids, page=page, status=status
+            ),
+        )
+        self.booking_count_of_slot = _count_loader(
+            db,
+            lambda s, ids, status: booking_service.count_per_parent(
+                s, by_slot=True, parent_ids=ids, status=status
+            ),
+        )
+        self.booking_count_of_user = _count_loader(
+            db,
+            lambda s, ids, status: booking_service.count_per_parent(
+                s, by_slot=False, parent_ids=ids, status=status
+            ),
+        )
+        self.records_of_booking = _page_loader(
+            db,
+            lambda s, ids, page, _status: record_service.page_per_parent(
+                s, by_booking=True, parent_ids=ids, page=page
+            ),
+        )
+        self.records_of_user = _page_loader(
+            db,
+            lambda s, ids, page, _status: record_service.page_per_parent(
+                s, by_booking=False, parent_ids=ids, page=page
+            ),
+        )
+        self.record_count_of_booking = _count_loader(
+            db,
+            lambda s, ids, _status: record_service.count_per_parent(
+                s, by_booking=True, parent_ids=ids
+            ),
+        )
+        self.record_count_of_user = _count_loader(
+            db,
+            lambda s, ids, _status: record_service.count_per_parent(
+                s, by_booking=False, parent_ids=ids
+            ),
+        )

@@ -1,0 +1,119 @@
+"""Scalars, enums, the Node interface and the Relay connection shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Generic, TypeAlias, TypeVar
+
+import strawberry
+
+from graphql_api import models
+from graphql_api.graphql.context import Context
+from graphql_api.pagination import Cursor, Page
+
+Info: TypeAlias = strawberry.Info[Context, None]
+
+
+def _serialize_datetime(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _parse_datetime(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("DateTime must be an ISO-8601 string with an offset.")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an ISO-8601 date-time.") from exc
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError(
+            f"{value!r} has no UTC offset; send e.g. 2027-03-01T09:00:00+08:00 or ...Z."
+        )
+    return parsed.astimezone(UTC)
+
+
+# Mapped onto `datetime` through StrawberryConfig.scalar_map (see schema.py).
+DATETIME_SCALAR = strawberry.scalar(
+    name="DateTime",
+    description="An instant, ISO-8601 with an offset on input (naive values are refused), "
+    "always UTC on output, e.g. 2027-03-01T01:00:00Z.",
+    serialize=_serialize_datetime,
+    parse_value=_parse_datetime,
+)
+
+Role = strawberry.enum(models.Role, description="What an account may do.")
+SlotStatus = strawberry.enum(models.SlotStatus)
+BookingStatus = strawberry.enum(models.BookingStatus)
+RecordKind = strawberry.enum(models.RecordKind, description="What a history entry records.")
+
+
+@strawberry.interface(description="An object with a global id (Relay).")
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+N = TypeVar("N")
+
+
+@strawberry.type
+class Edge(Generic[N]):
+    cursor: str
+    node: N
+
+
+@strawberry.type
+class Connection(Generic[N]):
+    edges: list[Edge[N]]
+    page_info: PageInfo
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="All items matching the filter (counted only when asked for).")
+    async def total_count(self) -> int:
+        return await self._count()
+
+
+def connection(
+    page: Page[object] | Page[N],
+    nodes: Sequence[N],
+    cursor_of: Callable[[object], Cursor],
+    count: Callable[[], Awaitable[int]],
+) -> Connection[N]:
+    """A connection from a page of ORM rows and their GraphQL nodes (same order)."""
+    cursors = [cursor_of(row).encode() for row in page.items]
+    return Connection(
+        edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)],
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        ),
+        _count=count,
+    )
+
+
+def id_cursor(row: object) -> Cursor:
+    return Cursor(id=row.id)  # type: ignore[attr-defined]
+
+
+async def zero() -> int:
+    return 0
+
+
+def empty_connection() -> Connection[N]:
+    return Connection(
+        edges=[],
+        page_info=PageInfo(
+            has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None
+        ),
+        _count=zero,
+    )

@@ -1,0 +1,115 @@
+"""The application factory: `create_app(settings)` builds everything, tests pass their own."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.requests import HTTPConnection
+
+from graphql_api.config import Settings, get_settings
+from graphql_api.db import Database, create_database
+from graphql_api.graphql.context import Context
+from graphql_api.graphql.router import BookingRouter
+from graphql_api.graphql.schema import build_schema
+from graphql_api.http import RequestGuard
+from graphql_api.pubsub import Broker, LocalBroker
+from graphql_api.ratelimit import Limits, create_limits
+
+log = logging.getLogger(__name__)
+
+
+def create_broker(settings: Settings) -> Broker:
+    if settings.redis_url:
+        from graphql_api.redis_pubsub import RedisBroker
+
+        return RedisBroker(settings.redis_url)
+    return LocalBroker()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    db: Database = create_database(settings)
+    broker = create_broker(settings)
+    limits: Limits = create_limits(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await broker.start()
+        try:
+            yield
+        finally:
+            await broker.stop()
+            await db.dispose()
+
+    app = FastAPI(
+        title="Booking GraphQL API",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.broker = broker
+    app.state.limits = limits
+
+    async def context_getter(connection: HTTPConnection) -> Context:
+        return Context(
+            settings=settings,
+            db=db,
+            broker=broker,
+            limits=limits,
+            authorization=connection.headers.get("authorization"),
+            client_ip=connection.client.host if connection.client else None,
+        )
+
+    router = BookingRouter(
+        build_schema(settings),
+        path="/graphql",
+        context_getter=context_getter,
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
+        allow_queries_via_get=True,
+        multipart_uploads_enabled=False,
+    )
+    app.include_router(router)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        checks = {"database": await _database_ok(db), "broker": await broker.healthy()}
+        ready = all(checks.values())
+        return JSONResponse(
+            {"status": "ok" if ready else "unavailable", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+async def _database_ok(db: Database) -> bool:
+    try:
+        async with asyncio.timeout(2), db.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not ready"
+        log.warning("readiness: database unreachable", exc_info=True)
+        return False

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from graphql_api.db import Base, UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    CUSTOMER = "CUSTOMER"
+    STAFF = "STAFF"
+    ADMIN = "ADMIN"
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (Index("ix_users_role_id", "role", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Stored normalised (trimmed, lower-case), so the unique index is case-insensitive.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, name="role", native_enum=False, length=16, validate_strings=True),
+        default=Role.CUSTOMER,
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Access tokens issued before this instant are refused (set by a password change).
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.STAFF, Role.ADMIN)

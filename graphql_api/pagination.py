@@ -1,0 +1,77 @@
+"""Keyset pagination: opaque cursors and page sizes. Pure functions, no SQL."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from graphql_api.errors import BadUserInput
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """A position after a row: its id, and for time-ordered lists its sort time."""
+
+    id: int
+    at: datetime | None = None
+
+    def encode(self) -> str:
+        raw = f"{self.id}" if self.at is None else f"{self.at.isoformat()}|{self.id}"
+        return base64.urlsafe_b64encode(f"c:{raw}".encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, cursor: str) -> Cursor:
+        try:
+            padded = cursor + "=" * (-len(cursor) % 4)
+            raw = base64.urlsafe_b64decode(padded.encode()).decode()
+            if not raw.startswith("c:"):
+                raise ValueError(cursor)
+            body = raw[2:]
+            if "|" in body:
+                at_text, id_text = body.rsplit("|", 1)
+                at = datetime.fromisoformat(at_text)
+                if at.tzinfo is None:
+                    raise ValueError(cursor)
+                return cls(id=int(id_text), at=at)
+            return cls(id=int(body))
+        except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+            raise BadUserInput("`after` is not a valid cursor.", argument="after") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    first: int
+    after: Cursor | None
+
+    @classmethod
+    def of(cls, first: int | None, after: str | None) -> PageRequest:
+        size = DEFAULT_PAGE_SIZE if first is None else first
+        if size < 0 or size > MAX_PAGE_SIZE:
+            raise BadUserInput(
+                f"`first` must be between 0 and {MAX_PAGE_SIZE}.", argument="first"
+            )
+        return cls(first=size, after=Cursor.decode(after) if after else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    has_next: bool
+    has_previous: bool
+
+    @classmethod
+    def from_overfetch(cls, rows: list[T], request: PageRequest) -> Page[T]:
+        """`rows` was fetched with LIMIT first + 1: the extra row only says there is more."""
+        return cls(
+            items=rows[: request.first],
+            has_next=len(rows) > request.first,
+            has_previous=request.after is not None,
+        )

@@ -1,0 +1,114 @@
+"""Password hashing and tokens: pure functions, no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from passlib.context import CryptContext
+
+from graphql_api.config import Settings
+
+# argon2id with OWASP's recommended parameters (19 MiB, 2 passes, 1 lane).
+_pwd_context = CryptContext(
+    schemes=["argon2"],
+    argon2__type="ID",
+    argon2__memory_cost=19 * 1024,
+    argon2__time_cost=2,
+    argon2__parallelism=1,
+)
+
+# Verified when the email is unknown, so a login takes as long either way.
+DUMMY_HASH = _pwd_context.hash(secrets.token_urlsafe(16))
+
+ACCESS_TOKEN_TYPE = "at+jwt"  # RFC 9068 `typ`: an access token cannot pass for anything else
+_REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti", "iss", "aud"]
+_jwt = jwt.PyJWT(options={"enforce_minimum_key_length": True})
+
+
+def hash_password(password: str) -> str:
+    return str(_pwd_context.hash(password))
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    """Constant-work check: with no hash (unknown user) a dummy hash is verified and False returned."""
+    if password_hash is None:
+        _pwd_context.verify(password, DUMMY_HASH)
+        return False
+    try:
+        return bool(_pwd_context.verify(password, password_hash))
+    except ValueError:
+        return False
+
+
+def password_needs_rehash(password_hash: str) -> bool:
+    return bool(_pwd_context.needs_update(password_hash))
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: int
+    jti: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+def create_access_token(settings: Settings, user_id: int, *, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    payload = {
+        "sub": str(user_id),
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(minutes=settings.access_token_expire_minutes),
+        "jti": uuid.uuid4().hex,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+    }
+    return _jwt.encode(
+        payload,
+        settings.secret_key,
+        algorithm=settings.algorithm,
+        headers={"typ": ACCESS_TOKEN_TYPE},
+    )
+
+
+def decode_access_token(settings: Settings, token: str) -> AccessClaims | None:
+    """The claims of a valid access token, or None for anything else (never raises)."""
+    try:
+        decoded = _jwt.decode_complete(
+            token,
+            settings.secret_key,
+            algorithms=[settings.algorithm],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": _REQUIRED_CLAIMS},
+            leeway=5,
+        )
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None
+    if decoded["header"].get("typ") != ACCESS_TOKEN_TYPE:
+        return None
+    payload = decoded["payload"]
+    sub = payload.get("sub")
+    if not isinstance(sub, str) or not sub.isdigit():
+        return None
+    return AccessClaims(
+        user_id=int(sub),
+        jti=str(payload["jti"]),
+        issued_at=datetime.fromtimestamp(payload["iat"], UTC),
+        expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+    )
+
+
+def new_refresh_token() -> str:
+    """An opaque 256-bit token; only its hash is stored."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_refresh_token(token: str) -> str:
+    # A fast hash is right here: the token is 256 random bits, nothing to brute-force.
+    return hashlib.sha256(token.encode()).hexdigest()

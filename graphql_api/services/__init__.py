@@ -1,0 +1,1 @@
+"""Domain logic: async verbs over an AsyncSession. No Strawberry, no HTTP."""

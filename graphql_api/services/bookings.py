@@ -1,0 +1,341 @@
+"""Bookings: the verbs that take, move and release places, and the lists that show them.
+
+Capacity is enforced by the database: a place is taken by a conditional UPDATE
+(`booked_count < capacity`) whose row count decides, backed by a CHECK constraint. Locks are taken
+in one order (user, then slots by id, then bookings) so PostgreSQL transactions cannot deadlock;
+SQLite write transactions start with BEGIN IMMEDIATE and so run one at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from graphql_api.db import utcnow
+from graphql_api.errors import AlreadyBooked, Conflict, Forbidden, NotFound, SlotFull
+from graphql_api.models import Booking, BookingSlot, BookingStatus, RecordKind, SlotStatus, User
+from graphql_api.pagination import Page, PageRequest
+from graphql_api.services import queries, records, validation
+from graphql_api.services import slots as slot_service
+from graphql_api.services.tx import mark_slot_changed
+
+_NO_BOOKING = "No such booking."
+
+
+@dataclass(frozen=True, slots=True)
+class BookingFilter:
+    status: BookingStatus | None = None
+    slot_id: int | None = None
+    user_id: int | None = None
+    starts_after: datetime | None = None
+    starts_before: datetime | None = None
+
+
+def _conditions(viewer: User, flt: BookingFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if not viewer.is_staff:  # ownership lives in the WHERE: a list can never leak rows
+        conditions.append(Booking.user_id == viewer.id)
+    if flt.status is not None:
+        conditions.append(Booking.status == flt.status)
+    if flt.slot_id is not None:
+        conditions.append(Booking.slot_id == flt.slot_id)
+    if flt.user_id is not None:
+        conditions.append(Booking.user_id == flt.user_id)
+    if flt.starts_after is not None or flt.starts_before is not None:
+        window = select(BookingSlot.id).where(BookingSlot.id == Booking.slot_id)
+        if flt.starts_after is not None:
+            window = window.where(BookingSlot.starts_at >= flt.starts_after)
+        if flt.starts_before is not None:
+            window = window.where(BookingSlot.starts_at < flt.starts_before)
+        conditions.append(exists(window))
+    return conditions
+
+
+async def list_bookings(
+    session: AsyncSession, *, viewer: User, page: PageRequest, flt: BookingFilter
+) -> Page[Booking]:
+    """Oldest first (by id)."""
+    query = select(Booking).where(*_conditions(viewer, flt))
+    if page.after is not None:
+        query = query.where(Booking.id > page.after.id)
+    rows = (await session.scalars(query.order_by(Booking.id).limit(page.first + 1))).all()
+    return Page.from_overfetch(list(rows), page)
+
+
+async def count_bookings(session: AsyncSession, *, viewer: User, flt: BookingFilter) -> int:
+    query = select(func.count()).select_from(Booking).where(*_conditions(viewer, flt))
+    return int(await session.scalar(query) or 0)
+
+
+async def get_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Booking]:
+    return list((await session.scalars(select(Booking).where(Booking.id.in_(ids)))).all())
+
+
+async def page_per_parent(
+    session: AsyncSession,
+    *,
+    by_slot: bool,
+    parent_ids: Sequence[int],
+    page: PageRequest,
+    status: BookingStatus | None,
+) -> dict[int, list[Booking]]:
+    """Bookings of many slots (or users) at once, oldest first, `page.first + 1` each."""
+    parent = Booking.slot_id if by_slot else Booking.user_id
+    where: list[ColumnElement[bool]] = []
+    if page.after is not None:
+        where.append(Booking.id > page.after.id)
+    if status is not None:
+        where.append(Booking.status == status)
+    return await queries.first_n_per_parent(
+        session, Booking, parent, parent_ids, order_by=[Booking.id], limit=page.first + 1, where=where
+    )
+
+
+async def count_per_parent(
+    session: AsyncSession, *, by_slot: bool, parent_ids: Sequence[int], status: BookingStatus | None
+) -> dict[int, int]:
+    parent = Booking.slot_id if by_slot else Booking.user_id
+    where = [Booking.status == status] if status is not None else []
+    return await queries.count_per_parent(session, parent, parent_ids, where=where)
+
+
+# --- writes -------------------------------------------------------------------------------
+
+
+async def _lock_user(session: AsyncSession, user_id: int) -> User:
+    """Serialises one user's booking changes, so overlap checks cannot race (PostgreSQL)."""
+    user = await session.scalar(select(User).where(User.id == user_id).with_for_update())
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+async def _visible_booking(session: AsyncSession, *, actor: User, booking_id: int) -> Booking:
+    booking = await session.get(Booking, booking_id)
+    if booking is None or (not actor.is_staff and booking.user_id != actor.id):
+        raise NotFound(_NO_BOOKING)
+    return booking
+
+
+async def _lock_booking(session: AsyncSession, booking_id: int) -> Booking:
+    booking = await session.scalar(
+        select(Booking)
+        .where(Booking.id == booking_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if booking is None:
+        raise NotFound(_NO_BOOKING)
+    return booking
+
+
+def _require_bookable(slot: BookingSlot) -> None:
+    if slot.status != SlotStatus.OPEN:
+        raise Conflict(f"This slot is {slot.status.value.lower()}, not open for booking.")
+    if slot.starts_at <= utcnow():
+        raise Conflict("This slot has already started.")
+
+
+async def _check_user_free(
+    session: AsyncSession, *, user_id: int, slot: BookingSlot, ignore_booking: int | None = None
+) -> None:
+    """ALREADY_BOOKED if the user holds this slot, CONFLICT if they hold an overlapping one."""
+    held = select(Booking.slot_id).where(
+        Booking.user_id == user_id, Booking.status == BookingStatus.CONFIRMED
+    )
+    if ignore_booking is not None:
+        held = held.where(Booking.id != ignore_booking)
+    clash = await session.scalar(
+        select(BookingSlot.id)
+        .where(
+            BookingSlot.id.in_(held.scalar_subquery()),
+            BookingSlot.starts_at < slot.ends_at,
+            BookingSlot.ends_at > slot.starts_at,
+        )
+        .order_by((BookingSlot.id == slot.id).desc())
+        .limit(1)
+    )
+    if clash == slot.id:
+        raise AlreadyBooked()
+    if clash is not None:
+        raise Conflict("You already hold a booking at an overlapping time.")
+
+
+async def _take_place(session: AsyncSession, slot: BookingSlot) -> None:
+    """The one place where capacity is granted: a conditional UPDATE decides."""
+    taken = await session.execute(
+        update(BookingSlot)
+        .where(
+            BookingSlot.id == slot.id,
+            BookingSlot.status == SlotStatus.OPEN,
+            BookingSlot.booked_count < BookingSlot.capacity,
+        )
+        .values(booked_count=BookingSlot.booked_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        raise SlotFull()
+    mark_slot_changed(session, slot.id)
+
+
+async def _release_place(session: AsyncSession, slot_id: int) -> None:
+    await session.execute(
+        update(BookingSlot)
+        .where(BookingSlot.id == slot_id, BookingSlot.booked_count > 0)
+        .values(booked_count=BookingSlot.booked_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+    mark_slot_changed(session, slot_id)
+
+
+async def create_booking(
+    session: AsyncSession,
+    *,
+    actor: User,
+    slot_id: int,
+    user_id: int | None = None,
+    customer_name: str | None = None,
+    notes: str | None = None,
+) -> Booking:
+    if user_id is not None and user_id != actor.id and not actor.is_staff:
+        raise Forbidden("Only staff may book for another user.")
+    customer_name = (
+        None if customer_name is None else validation.check_text(customer_name, "customerName")
+    )
+    notes = validation.check_optional_text(notes, "notes")
+    user = await _lock_user(session, user_id if user_id is not None else actor.id)
+    slot = await slot_service.get_for_update(session, slot_id)
+    _require_bookable(slot)
+    await _check_user_free(session, user_id=user.id, slot=slot)
+    await _take_place(session, slot)
+    booking = Booking(
+        slot_id=slot.id,
+        user_id=user.id,
+        customer_name=customer_name or user.full_name,
+        notes=notes,
+        status=BookingStatus.CONFIRMED,
+    )
+    session.add(booking)
+    await session.flush()
+    records.write(
+        session,
+        RecordKind.BOOKING_CREATED,
+        actor_id=actor.id,
+        user_id=user.id,
+        booking_id=booking.id,
+        slot_id=slot.id,
+    )
+    return booking
+
+
+async def _locked_confirmed_booking(
+    session: AsyncSession, *, actor: User, booking_id: int, customer_before_start: bool
+) -> tuple[Booking, BookingSlot]:
+    """The booking and its slot, both locked, after the visibility and state checks."""
+    booking = await _visible_booking(session, actor=actor, booking_id=booking_id)
+    slot = await slot_service.get_for_update(session, booking.slot_id)
+    booking = await _lock_booking(session, booking_id)
+    if booking.slot_id != slot.id:  # moved by a concurrent reschedule: the caller retries
+        raise Conflict("This booking changed meanwhile; try again.")
+    if booking.status != BookingStatus.CONFIRMED:
+        raise Conflict(f"This booking is {booking.status.value.lower()}, not confirmed.")
+    if customer_before_start and not actor.is_staff and slot.starts_at <= utcnow():
+        raise Conflict("This slot has already started.")
+    return booking, slot
+
+
+async def cancel_booking(
+    session: AsyncSession, *, actor: User, booking_id: int, reason: str | None = None
+) -> Booking:
+    reason = validation.check_optional_text(reason, "reason")
+    booking, slot = await _locked_confirmed_booking(
+        session, actor=actor, booking_id=booking_id, customer_before_start=True
+    )
+    booking.status = BookingStatus.CANCELLED
+    await _release_place(session, slot.id)
+    await session.flush()
+    records.write(
+        session,
+        RecordKind.BOOKING_CANCELLED,
+        actor_id=actor.id,
+        user_id=booking.user_id,
+        booking_id=booking.id,
+        slot_id=slot.id,
+        note=reason,
+    )
+    return booking
+
+
+async def finish_booking(
+    session: AsyncSession, *, actor: User, booking_id: int, outcome: BookingStatus, note: str | None
+) -> Booking:
+    """Staff mark the outcome: COMPLETED or NO_SHOW. The place stops counting as confirmed."""
+    if not actor.is_staff:
+        raise Forbidden("Only staff may mark an outcome.")
+    kinds = {
+        BookingStatus.COMPLETED: RecordKind.BOOKING_COMPLETED,
+        BookingStatus.NO_SHOW: RecordKind.BOOKING_NO_SHOW,
+    }
+    note = validation.check_optional_text(note, "note")
+    booking, slot = await _locked_confirmed_booking(
+        session, actor=actor, booking_id=booking_id, customer_before_start=False
+    )
+    booking.status = outcome
+    await _release_place(session, slot.id)
+    await session.flush()
+    records.write(
+        session,
+        kinds[outcome],
+        actor_id=actor.id,
+        user_id=booking.user_id,
+        booking_id=booking.id,
+        slot_id=slot.id,
+        note=note,
+    )
+    return booking
+
+
+async def reschedule_booking(
+    session: AsyncSession, *, actor: User, booking_id: int, slot_id: int
+) -> Booking:
+    """Move a confirmed booking to another slot, keeping its id: the new place is taken and the
+    old one freed in one transaction, or nothing changes."""
+    booking = await _visible_booking(session, actor=actor, booking_id=booking_id)
+    if booking.slot_id == slot_id:
+        raise Conflict("The booking is already in this slot.")
+    await _lock_user(session, booking.user_id)
+    first, second = sorted((booking.slot_id, slot_id))
+    locked = {
+        first: await slot_service.get_for_update(session, first),
+        second: await slot_service.get_for_update(session, second),
+    }
+    booking = await _lock_booking(session, booking_id)
+    if booking.slot_id not in locked:
+        raise Conflict("This booking changed meanwhile; try again.")
+    if booking.slot_id == slot_id:
+        raise Conflict("The booking is already in this slot.")
+    old_slot, new_slot = locked[booking.slot_id], locked[slot_id]
+    if booking.status != BookingStatus.CONFIRMED:
+        raise Conflict(f"This booking is {booking.status.value.lower()}, not confirmed.")
+    if not actor.is_staff and old_slot.starts_at <= utcnow():
+        raise Conflict("This booking's slot has already started.")
+    _require_bookable(new_slot)
+    await _check_user_free(session, user_id=booking.user_id, slot=new_slot, ignore_booking=booking.id)
+    await _take_place(session, new_slot)
+    await _release_place(session, old_slot.id)
+    booking.slot_id = new_slot.id
+    await session.flush()
+    records.write(
+        session,
+        RecordKind.BOOKING_RESCHEDULED,
+        actor_id=actor.id,
+        user_id=booking.user_id,
+        booking_id=booking.id,
+        slot_id=new_slot.id,
+        from_slot_id=old_slot.id,
+        to_slot_id=new_slot.id,
+    )
+    return booking

@@ -1,0 +1,235 @@
+"""Slots: browsing, and the staff verbs that create, change and cancel them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from graphql_api.db import utcnow
+from graphql_api.errors import BadUserInput, Conflict, NotFound
+from graphql_api.models import Booking, BookingSlot, BookingStatus, RecordKind, SlotStatus, User
+from graphql_api.models.slot import MAX_CAPACITY
+from graphql_api.pagination import Page, PageRequest
+from graphql_api.services import records, validation
+from graphql_api.services.tx import mark_slot_changed
+
+
+@dataclass(frozen=True, slots=True)
+class SlotFilter:
+    starts_after: datetime | None = None
+    starts_before: datetime | None = None
+    available_only: bool = False
+    status: SlotStatus | None = None
+    search: str | None = None
+    staff_id: int | None = None
+
+
+def _conditions(flt: SlotFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if flt.starts_after is not None:
+        conditions.append(BookingSlot.starts_at >= flt.starts_after)
+    if flt.starts_before is not None:
+        conditions.append(BookingSlot.starts_at < flt.starts_before)
+    if flt.available_only:
+        conditions += [
+            BookingSlot.status == SlotStatus.OPEN,
+            BookingSlot.booked_count < BookingSlot.capacity,
+            BookingSlot.starts_at > utcnow(),
+        ]
+    if flt.status is not None:
+        conditions.append(BookingSlot.status == flt.status)
+    if flt.search and flt.search.strip():
+        pattern = validation.contains_pattern(flt.search)
+        conditions.append(
+            or_(
+                func.lower(BookingSlot.title).like(pattern, escape="\\"),
+                func.lower(BookingSlot.location).like(pattern, escape="\\"),
+            )
+        )
+    if flt.staff_id is not None:
+        conditions.append(BookingSlot.staff_id == flt.staff_id)
+    return conditions
+
+
+async def list_slots(session: AsyncSession, *, page: PageRequest, flt: SlotFilter) -> Page[BookingSlot]:
+    """Ordered by start time, then id (a stable order for keyset cursors)."""
+    query = select(BookingSlot).where(*_conditions(flt))
+    if page.after is not None:
+        if page.after.at is None:
+            raise BadUserInput("`after` is not a cursor of this list.", argument="after")
+        query = query.where(
+            or_(
+                BookingSlot.starts_at > page.after.at,
+                and_(BookingSlot.starts_at == page.after.at, BookingSlot.id > page.after.id),
+            )
+        )
+    query = query.order_by(BookingSlot.starts_at, BookingSlot.id).limit(page.first + 1)
+    return Page.from_overfetch(list((await session.scalars(query)).all()), page)
+
+
+async def count_slots(session: AsyncSession, *, flt: SlotFilter) -> int:
+    query = select(func.count()).select_from(BookingSlot).where(*_conditions(flt))
+    return int(await session.scalar(query) or 0)
+
+
+async def get_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[BookingSlot]:
+    return list((await session.scalars(select(BookingSlot).where(BookingSlot.id.in_(ids)))).all())
+
+
+async def get_for_update(session: AsyncSession, slot_id: int) -> BookingSlot:
+    """The slot, row-locked until the transaction ends (PostgreSQL; SQLite holds the write lock)."""
+    slot = await session.scalar(
+        select(BookingSlot)
+        .where(BookingSlot.id == slot_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if slot is None:
+        raise NotFound("No such slot.")
+    return slot
+
+
+def _check_capacity(capacity: int) -> int:
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise BadUserInput(f"`capacity` must be from 1 to {MAX_CAPACITY}.", argument="capacity")
+    return capacity
+
+
+def _check_window(starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise BadUserInput("`endsAt` must be after `startsAt`.", argument="endsAt")
+
+
+async def _check_staff(session: AsyncSession, staff_id: int | None) -> int | None:
+    if staff_id is None:
+        return None
+    staff = await session.get(User, staff_id)
+    if staff is None or not staff.is_staff:
+        raise BadUserInput("`staffId` must name a STAFF or ADMIN user.", argument="staffId")
+    return staff_id
+
+
+async def create_slot(
+    session: AsyncSession,
+    *,
+    actor: User,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int,
+    location: str | None = None,
+    time_zone: str = "UTC",
+    staff_id: int | None = None,
+) -> BookingSlot:
+    starts_at = validation.check_aware(starts_at, "startsAt")
+    ends_at = validation.check_aware(ends_at, "endsAt")
+    _check_window(starts_at, ends_at)
+    slot = BookingSlot(
+        title=validation.check_text(title, "title"),
+        location=validation.check_optional_text(location, "location", max_length=validation.MAX_NAME),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        time_zone=validation.check_time_zone(time_zone),
+        capacity=_check_capacity(capacity),
+        booked_count=0,
+        status=SlotStatus.OPEN,
+        staff_id=await _check_staff(session, staff_id),
+    )
+    session.add(slot)
+    await session.flush()
+    records.write(session, RecordKind.SLOT_CREATED, actor_id=actor.id, slot_id=slot.id)
+    mark_slot_changed(session, slot.id)
+    return slot
+
+
+async def update_slot(
+    session: AsyncSession, *, actor: User, slot_id: int, changes: dict[str, Any]
+) -> BookingSlot:
+    """Apply any subset of title, location, starts_at, ends_at, time_zone, capacity, staff_id,
+    status. Status CANCELLED goes through `cancel_slot`, so bookings are cancelled with it."""
+    slot = await get_for_update(session, slot_id)
+    if slot.status == SlotStatus.CANCELLED:
+        raise Conflict("A cancelled slot cannot be changed.")
+    cleaned: dict[str, Any] = {}
+    if "title" in changes:
+        cleaned["title"] = validation.check_text(changes["title"], "title")
+    if "location" in changes:
+        cleaned["location"] = validation.check_optional_text(
+            changes["location"], "location", max_length=validation.MAX_NAME
+        )
+    if "starts_at" in changes:
+        cleaned["starts_at"] = validation.check_aware(changes["starts_at"], "startsAt")
+    if "ends_at" in changes:
+        cleaned["ends_at"] = validation.check_aware(changes["ends_at"], "endsAt")
+    if "time_zone" in changes:
+        cleaned["time_zone"] = validation.check_time_zone(changes["time_zone"])
+    if "staff_id" in changes:
+        cleaned["staff_id"] = await _check_staff(session, changes["staff_id"])
+    if "capacity" in changes:
+        cleaned["capacity"] = _check_capacity(changes["capacity"])
+        if cleaned["capacity"] < slot.booked_count:
+            raise Conflict(
+                f"`capacity` cannot go below the {slot.booked_count} confirmed bookings.",
+                argument="capacity",
+            )
+    status = changes.get("status")
+    if status is not None and status != SlotStatus.CANCELLED:
+        cleaned["status"] = status
+    _check_window(cleaned.get("starts_at", slot.starts_at), cleaned.get("ends_at", slot.ends_at))
+
+    changed = sorted(k for k, v in cleaned.items() if getattr(slot, k) != v)
+    for key in changed:
+        setattr(slot, key, cleaned[key])
+    if changed:
+        await session.flush()
+        records.write(
+            session,
+            RecordKind.SLOT_UPDATED,
+            actor_id=actor.id,
+            slot_id=slot.id,
+            note="changed: " + ", ".join(changed),
+        )
+        if {"capacity", "status"} & set(changed):
+            mark_slot_changed(session, slot.id)
+    if status == SlotStatus.CANCELLED:
+        return await cancel_slot(session, actor=actor, slot_id=slot.id, reason=None)
+    return slot
+
+
+async def cancel_slot(
+    session: AsyncSession, *, actor: User, slot_id: int, reason: str | None
+) -> BookingSlot:
+    """Cancel the slot and every confirmed booking in it, each with its own record."""
+    reason = validation.check_optional_text(reason, "reason")
+    slot = await get_for_update(session, slot_id)
+    if slot.status == SlotStatus.CANCELLED:
+        raise Conflict("This slot is already cancelled.")
+    cancelled = (
+        await session.execute(
+            update(Booking)
+            .where(Booking.slot_id == slot.id, Booking.status == BookingStatus.CONFIRMED)
+            .values(status=BookingStatus.CANCELLED, updated_at=utcnow())
+            .returning(Booking.id, Booking.user_id)
+        )
+    ).all()
+    for booking_id, user_id in cancelled:
+        records.write(
+            session,
+            RecordKind.BOOKING_CANCELLED,
+            actor_id=actor.id,
+            user_id=user_id,
+            booking_id=booking_id,
+            slot_id=slot.id,
+            note=reason,
+        )
+    slot.status = SlotStatus.CANCELLED
+    slot.booked_count = 0
+    await session.flush()
+    records.write(session, RecordKind.SLOT_CANCELLED, actor_id=actor.id, slot_id=slot.id, note=reason)
+    mark_slot_changed(session, slot.id)
+    return slot
