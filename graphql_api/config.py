@@ -16,7 +16,11 @@ MIN_SECRET_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", case_sensitive=False, extra="ignore"
+        env_file=".env",
+        env_file_encoding="utf-8",
+        case_sensitive=False,
+        extra="ignore",
+        env_ignore_empty=True,
     )
 
     environment: Literal["development", "production"] = "development"

@@ -56,6 +56,9 @@ def build_schema(settings: Settings | None = None) -> Schema:
         config=StrawberryConfig(
             scalar_map={datetime: DATETIME_SCALAR},
             disable_field_suggestions=settings.is_production,
+            batching_config=(
+                {"max_operations": settings.max_batch_size} if settings.batching else None
+            ),
         ),
     )
 
