@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from graphql_api import migrate
@@ -48,19 +49,28 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_migrated() -> str:
+def postgres_migrated() -> Iterator[str]:
+    """A private database for this test session (created from TEST_DATABASE_URL's server, dropped
+    at the end), so parallel runs never trample each other; migrated once, truncated per test."""
     assert TEST_DATABASE_URL
-    asyncio.run(_reset_postgres_schema(TEST_DATABASE_URL))
-    migrate.upgrade(Settings(database_url=TEST_DATABASE_URL, secret_key=TEST_SECRET))
-    return TEST_DATABASE_URL
+    base = make_url(TEST_DATABASE_URL)
+    name = f"{base.database}_{os.getpid()}_{secrets.token_hex(3)}"
+    asyncio.run(_admin(TEST_DATABASE_URL, f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(Settings(database_url=url, secret_key=TEST_SECRET))
+        yield url
+    finally:
+        asyncio.run(_admin(TEST_DATABASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _reset_postgres_schema(url: str) -> None:
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
+async def _admin(url: str, statement: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
 
 
 async def truncate_postgres(url: str) -> None:

@@ -25,7 +25,7 @@ def document_limits_extension(settings_limits: limits.DocumentLimits) -> type[Sc
     class DocumentLimitsExtension(SchemaExtension):
         def on_validate(self) -> Iterator[None]:
             ctx = self.execution_context
-            if ctx.graphql_document is not None and ctx.pre_execution_errors is None:
+            if ctx.graphql_document is not None and not ctx.pre_execution_errors:
                 measured = limits.measure(
                     ctx.graphql_document, ctx.operation_name, ctx.variables or {}
                 )

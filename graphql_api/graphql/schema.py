@@ -34,6 +34,9 @@ def build_schema(settings: Settings | None = None) -> Schema:
     extensions: list[Any] = [
         ErrorFormatter,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+        # After ValidationCache, which overwrites earlier validation results.
         document_limits_extension(
             DocumentLimits(
                 max_depth=settings.max_query_depth,
@@ -42,8 +45,6 @@ def build_schema(settings: Settings | None = None) -> Schema:
                 max_cost=settings.max_query_cost,
             )
         ),
-        lambda: ParserCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)

@@ -1,0 +1,179 @@
+"""Document limits, HTTP limits and production mode, through HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+
+from graphql_api.config import Settings
+from graphql_api.main import create_app
+from tests.conftest import make_settings
+from tests.helpers import Api
+
+
+async def _client_for(settings: Settings) -> AsyncIterator[AsyncClient]:
+    app = create_app(settings)
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        yield client
+    await app.state.db.dispose()
+
+
+@pytest.fixture
+async def production(database_url: str) -> AsyncIterator[AsyncClient]:
+    settings = make_settings(database_url, environment="production", secret_key="p" * 64)
+    async for client in _client_for(settings):
+        yield client
+
+
+def _nested(depth: int) -> str:
+    # slots > edges > node > bookings > edges > node > slot > bookings ... one level per name
+    inner = "id"
+    for level in range(depth - 1):
+        inner = f"edges {{ node {{ {inner} }} }}" if level % 2 else f"slot {{ {inner} }}"
+    return f"{{ bookings(first: 1) {{ {inner} }} }}"
+
+
+async def test_depth_limit(api: Api) -> None:
+    result = await api.gql(
+        "{ slots { edges { node { staff { bookings { edges { node { slot { staff { bookings "
+        "{ edges { node { slot { title } } } } } } } } } } } } } }"
+    )
+    assert result.code == "QUERY_TOO_COMPLEX"
+    assert "limit of 12" in result.errors[0]["message"]
+    assert result.data is None
+
+
+async def test_deepest_contract_query_fits_the_depth_limit(api: Api) -> None:
+    # The deepest legitimate shape: a connection's node, its relation, a nested connection's node.
+    staff = await api.user(api_role("STAFF"))
+    query = """{ slots(first: 1) { edges { node { bookings(first: 1) { edges { node {
+        records(first: 1) { edges { node { toSlot { staff { fullName } } } } } } } } } } } }"""
+    assert (await api.gql(query, token=staff.token)).errors == []
+
+
+def api_role(name: str):  # type: ignore[no-untyped-def]
+    from graphql_api.models import Role
+
+    return Role(name)
+
+
+async def test_alias_limit(api: Api) -> None:
+    aliases = " ".join(f"a{i}: __typename" for i in range(16))
+    result = await api.gql(f"{{ {aliases} }}")
+    assert result.code == "QUERY_TOO_COMPLEX"
+    assert "limit is 15" in result.errors[0]["message"]
+
+
+async def test_directive_limit(api: Api) -> None:
+    fields = " ".join("__typename @include(if: true)" for _ in range(11))
+    result = await api.gql(f"{{ {fields} }}")
+    assert result.code == "QUERY_TOO_COMPLEX"
+
+
+async def test_token_limit(api: Api) -> None:
+    result = await api.gql("{ " + "__typename " * 2100 + "}")
+    assert result.code == "QUERY_TOO_COMPLEX"
+
+
+async def test_cost_limit_multiplies_nested_pages(api: Api) -> None:
+    query = """query($n: Int) { slots(first: 100) { edges { node {
+        bookings(first: $n) { edges { node { records(first: 100) { edges { node { id } } } } } } } } } }"""
+    result = await api.gql(query, {"n": 100})
+    assert result.code == "QUERY_TOO_COMPLEX"
+    assert "cost" in result.errors[0]["message"]
+    small = await api.gql(
+        "{ slots(first: 10) { edges { node { id } } } }"
+    )
+    assert small.errors == []
+
+
+async def test_body_over_one_mebibyte_is_413(api: Api) -> None:
+    response = await api.client.post(
+        "/graphql",
+        content=b'{"query": "{ __typename }", "variables": {"x": "' + b"a" * (1024 * 1024) + b'"}}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+
+
+async def test_mutation_over_get_is_refused(api: Api) -> None:
+    response = await api.client.get(
+        "/graphql",
+        params={"query": 'mutation { logout(refreshToken: "x") }'},
+        headers={"accept": "application/json"},
+    )
+    assert response.status_code == 405
+
+
+async def test_query_over_get_works(api: Api) -> None:
+    response = await api.client.get(
+        "/graphql", params={"query": "{ __typename }"}, headers={"accept": "application/json"}
+    )
+    assert response.status_code == 200
+    assert response.json() == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],
+)
+async def test_non_json_posts_are_refused(api: Api, content_type: str) -> None:
+    response = await api.client.post(
+        "/graphql", content=b'{"query": "{ __typename }"}', headers={"content-type": content_type}
+    )
+    assert response.status_code in (400, 415)
+
+
+async def test_batches_are_off_by_default(api: Api) -> None:
+    response = await api.client.post(
+        "/graphql", json=[{"query": "{ __typename }"}, {"query": "{ __typename }"}]
+    )
+    assert response.status_code == 400
+
+
+async def test_security_headers(api: Api) -> None:
+    response = await api.client.post("/graphql", json={"query": "{ __typename }"})
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-request-id"]
+
+
+async def test_graphiql_in_development(api: Api) -> None:
+    response = await api.client.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+async def test_production_has_no_graphiql_introspection_or_suggestions(
+    production: AsyncClient,
+) -> None:
+    page = await production.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 404
+    introspection = (
+        await production.post("/graphql", json={"query": "{ __schema { types { name } } }"})
+    ).json()
+    assert introspection.get("data") is None
+    assert introspection["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    typo = (await production.post("/graphql", json={"query": "{ slotz { totalCount } }"})).json()
+    assert "Did you mean" not in typo["errors"][0]["message"]
+
+
+async def test_development_suggests_fields(api: Api) -> None:
+    result = await api.gql("{ slotz { totalCount } }")
+    assert result.code == "BAD_USER_INPUT"
+    assert "Did you mean" in result.errors[0]["message"]
+
+
+def test_production_refuses_a_weak_or_default_secret() -> None:
+    with pytest.raises(ValueError, match="SECRET_KEY"):
+        Settings(environment="production", secret_key="short", _env_file=None)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="SECRET_KEY"):
+        Settings(environment="production", _env_file=None)  # type: ignore[call-arg]
+    assert Settings(environment="production", secret_key="k" * 32, _env_file=None).is_production  # type: ignore[call-arg]
+
+
+def test_development_works_without_any_setting() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.graphiql_enabled and settings.introspection_enabled
