@@ -61,7 +61,9 @@ def create_access_token(settings: Settings, user_id: int, *, now: datetime | Non
     now = now or datetime.now(UTC)
     payload = {
         "sub": str(user_id),
-        "iat": now,
+        # Sub-second (a NumericDate may be fractional): a password change refuses every token
+        # issued before it, also one issued earlier within the same second.
+        "iat": now.timestamp(),
         "nbf": now,
         "exp": now + timedelta(minutes=settings.access_token_expire_minutes),
         "jti": uuid.uuid4().hex,

@@ -142,9 +142,7 @@ class Api:
         slot: dict[str, Any] = result.ok()["createSlot"]
         return slot
 
-    async def book(
-        self, account: Account, slot_id: str, **extra: Any
-    ) -> GraphQLResult:
+    async def book(self, account: Account, slot_id: str, **extra: Any) -> GraphQLResult:
         return await self.gql(
             """mutation($input: CreateBookingInput!) { createBooking(input: $input) {
                 id status customerName notes slot { id bookedCount remaining } user { id } } }""",

@@ -9,6 +9,7 @@ from httpx import ASGITransport, AsyncClient
 
 from graphql_api.config import Settings
 from graphql_api.main import create_app
+from graphql_api.models import Role
 from tests.conftest import make_settings
 from tests.helpers import Api
 
@@ -27,14 +28,6 @@ async def production(database_url: str) -> AsyncIterator[AsyncClient]:
         yield client
 
 
-def _nested(depth: int) -> str:
-    # slots > edges > node > bookings > edges > node > slot > bookings ... one level per name
-    inner = "id"
-    for level in range(depth - 1):
-        inner = f"edges {{ node {{ {inner} }} }}" if level % 2 else f"slot {{ {inner} }}"
-    return f"{{ bookings(first: 1) {{ {inner} }} }}"
-
-
 async def test_depth_limit(api: Api) -> None:
     result = await api.gql(
         "{ slots { edges { node { staff { bookings { edges { node { slot { staff { bookings "
@@ -47,16 +40,10 @@ async def test_depth_limit(api: Api) -> None:
 
 async def test_deepest_contract_query_fits_the_depth_limit(api: Api) -> None:
     # The deepest legitimate shape: a connection's node, its relation, a nested connection's node.
-    staff = await api.user(api_role("STAFF"))
+    staff = await api.user(Role.STAFF)
     query = """{ slots(first: 1) { edges { node { bookings(first: 1) { edges { node {
         records(first: 1) { edges { node { toSlot { staff { fullName } } } } } } } } } } } }"""
     assert (await api.gql(query, token=staff.token)).errors == []
-
-
-def api_role(name: str):  # type: ignore[no-untyped-def]
-    from graphql_api.models import Role
-
-    return Role(name)
 
 
 async def test_alias_limit(api: Api) -> None:
@@ -79,13 +66,12 @@ async def test_token_limit(api: Api) -> None:
 
 async def test_cost_limit_multiplies_nested_pages(api: Api) -> None:
     query = """query($n: Int) { slots(first: 100) { edges { node {
-        bookings(first: $n) { edges { node { records(first: 100) { edges { node { id } } } } } } } } } }"""
+        bookings(first: $n) { edges { node {
+            records(first: 100) { edges { node { id } } } } } } } } } }"""
     result = await api.gql(query, {"n": 100})
     assert result.code == "QUERY_TOO_COMPLEX"
     assert "cost" in result.errors[0]["message"]
-    small = await api.gql(
-        "{ slots(first: 10) { edges { node { id } } } }"
-    )
+    small = await api.gql("{ slots(first: 10) { edges { node { id } } } }")
     assert small.errors == []
 
 

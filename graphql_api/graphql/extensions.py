@@ -53,7 +53,7 @@ def format_error(error: GraphQLError) -> GraphQLError:
         )
     if error.extensions and "code" in error.extensions:
         return error
-    if error.path is None:
+    if error.path is None and (original is None or error.message.startswith("Variable '$")):
         # Parse, validation and variable errors: the document or its input is at fault.
         is_token_limit = original is None and _TOKEN_LIMIT_HINT in error.message and "Parsing aborted" in error.message
         code = QueryTooComplex.code if is_token_limit else "BAD_USER_INPUT"
@@ -66,7 +66,7 @@ def format_error(error: GraphQLError) -> GraphQLError:
         )
     log.error(
         "unexpected error at %s: %r",
-        ".".join(str(p) for p in error.path.as_list()),
+        ".".join(str(p) for p in error.path or ["<operation>"]),
         original,
         exc_info=original if original is not None else None,
     )
@@ -84,12 +84,24 @@ class ErrorFormatter(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result: Any = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if not errors:
-            return
+        errors = getattr(result, "errors", None) or []
         if any(isinstance(e.original_error, InvalidToken) for e in errors):
             self._answer_401()
-        result.errors = [format_error(e) for e in errors]
+        if errors:
+            result.errors = [format_error(e) for e in errors]
+        self._note_for_access_log(result.errors if errors else [])
+
+    def _note_for_access_log(self, errors: list[GraphQLError]) -> None:
+        """The access log line (graphql_api.http) reports the operation and its outcome codes."""
+        request = getattr(self.execution_context.context, "request", None)
+        scope = getattr(request, "scope", None)
+        if scope is None or scope.get("type") != "http":
+            return
+        codes = sorted({str((e.extensions or {}).get("code")) for e in errors})
+        scope.setdefault("state", {})["graphql"] = {
+            "operation": self.execution_context.operation_name,
+            "outcome": ",".join(codes) if codes else "OK",
+        }
 
     def _answer_401(self) -> None:
         # RFC 6750 §3.1: the SPA sees 401 and knows to refresh, then retry.

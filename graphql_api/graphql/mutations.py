@@ -45,7 +45,7 @@ def _auth_payload(pair: auth_service.TokenPair) -> AuthPayload:
         refresh_token=pair.refresh_token,
         token_type="Bearer",
         expires_in=pair.expires_in,
-        user=User.from_model(pair.user),
+        user=User.from_model(pair.user, owner=True),
     )
 
 

@@ -46,18 +46,24 @@ class User(Node):
     role: Role
     created_at: datetime
     _model: strawberry.Private[models.User]
+    # The account that just proved who it is (AuthPayload.user): its owner, with or without
+    # a bearer token on the request.
+    _owner: strawberry.Private[bool] = False
 
     @classmethod
-    def from_model(cls, row: models.User) -> User:
+    def from_model(cls, row: models.User, *, owner: bool = False) -> User:
         return cls(
             id=strawberry.ID(ids.encode("User", row.id)),
             full_name=row.full_name,
             role=row.role,
             created_at=row.created_at,
             _model=row,
+            _owner=owner,
         )
 
     async def _sees_private(self, info: Info) -> bool:
+        if self._owner:
+            return True
         viewer = await info.context.viewer()
         return viewer is not None and (viewer.is_staff or viewer.id == self._model.id)
 
