@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -103,8 +104,8 @@ async def _seed(session: AsyncSession, *, demo: bool) -> str:
     ]
     await session.flush()
 
-    def record(kind: RecordKind, at: datetime, **ids: int | None) -> None:
-        session.add(Record(kind=kind, created_at=at, **ids))
+    def record(kind: RecordKind, at: datetime, **fields: Any) -> None:
+        session.add(Record(kind=kind, created_at=at, **fields))
         counts.records += 1
 
     now = datetime.now(UTC).replace(second=0, microsecond=0)

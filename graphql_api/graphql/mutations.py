@@ -12,7 +12,8 @@ from graphql_api import models
 from graphql_api.errors import Unauthenticated
 from graphql_api.graphql import ids
 from graphql_api.graphql.permissions import IsAdmin, IsAuthenticated, IsStaff
-from graphql_api.graphql.types.base import Info, Role
+from graphql_api.graphql.types.base import Info
+from graphql_api.models import Role
 from graphql_api.graphql.types.inputs import (
     AddNoteInput,
     AuthPayload,

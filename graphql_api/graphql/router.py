@@ -22,7 +22,7 @@ class BookingRouter(GraphQLRouter[Context, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
-    async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return await super().execute_operation(*args, **kwargs)
         except HTTPException as exc:

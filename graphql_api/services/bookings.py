@@ -20,7 +20,7 @@ from graphql_api.models import Booking, BookingSlot, BookingStatus, RecordKind, 
 from graphql_api.pagination import Page, PageRequest
 from graphql_api.services import queries, records, validation
 from graphql_api.services import slots as slot_service
-from graphql_api.services.tx import mark_slot_changed
+from graphql_api.services.tx import RetryTransaction, mark_slot_changed
 
 _NO_BOOKING = "No such booking."
 
@@ -200,8 +200,8 @@ async def create_booking(
     customer_name: str | None = None,
     notes: str | None = None,
 ) -> Booking:
-    if user_id is not None and user_id != actor.id and not actor.is_staff:
-        raise Forbidden("Only staff may book for another user.")
+    if user_id is not None and not actor.is_staff:  # API.md: a customer passing userId
+        raise Forbidden("Only STAFF and ADMIN may pass `userId`.")
     customer_name = (
         None if customer_name is None else validation.check_text(customer_name, "customerName")
     )
@@ -238,8 +238,8 @@ async def _locked_confirmed_booking(
     booking = await _visible_booking(session, actor=actor, booking_id=booking_id)
     slot = await slot_service.get_for_update(session, booking.slot_id)
     booking = await _lock_booking(session, booking_id)
-    if booking.slot_id != slot.id:  # moved by a concurrent reschedule: the caller retries
-        raise Conflict("This booking changed meanwhile; try again.")
+    if booking.slot_id != slot.id:  # moved by a concurrent reschedule: run again on fresh data
+        raise RetryTransaction(Conflict("This booking changed meanwhile; try again."))
     if booking.status != BookingStatus.CONFIRMED:
         raise Conflict(f"This booking is {booking.status.value.lower()}, not confirmed.")
     if customer_before_start and not actor.is_staff and slot.starts_at <= utcnow():
@@ -313,8 +313,8 @@ async def reschedule_booking(
         second: await slot_service.get_for_update(session, second),
     }
     booking = await _lock_booking(session, booking_id)
-    if booking.slot_id not in locked:
-        raise Conflict("This booking changed meanwhile; try again.")
+    if booking.slot_id not in locked:  # moved by a concurrent reschedule: run again
+        raise RetryTransaction(Conflict("This booking changed meanwhile; try again."))
     if booking.slot_id == slot_id:
         raise Conflict("The booking is already in this slot.")
     old_slot, new_slot = locked[booking.slot_id], locked[slot_id]

@@ -21,7 +21,7 @@ async def first_n_per_parent(
     parent: InstrumentedAttribute[Any],
     parent_ids: Sequence[int],
     *,
-    order_by: Sequence[ColumnElement[Any]],
+    order_by: Sequence[Any],
     limit: int,
     where: Sequence[ColumnElement[bool]] = (),
 ) -> dict[int, list[M]]:

@@ -31,6 +31,16 @@ class CommitAndRaise(Exception):  # noqa: N818 - a control-flow signal, not an e
         self.error = error
 
 
+class RetryTransaction(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """Raised by a unit of work that found, under its locks, that a concurrent transaction changed
+    what it read before locking (e.g. a booking moved to another slot): the transaction is rolled
+    back and run again on fresh data; after the last attempt `error` is raised."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def is_retryable(exc: DBAPIError) -> bool:
     sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
     if sqlstate in _RETRYABLE_SQLSTATES:
@@ -74,4 +84,9 @@ async def in_transaction(
                 raise
             log.info("retrying a transaction after %s (attempt %d)", exc.orig, attempt)
             await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311
+        except RetryTransaction as signal:
+            if attempt == MAX_ATTEMPTS:
+                raise signal.error from None
+            # The competitor has committed already: run again at once on what it left.
+            log.info("retrying a transaction after %s (attempt %d)", signal, attempt)
     raise AssertionError("unreachable")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import TypeVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +16,8 @@ from graphql_api.errors import Conflict, NotFound
 from graphql_api.models import Role, User
 from graphql_api.pagination import Page, PageRequest
 from graphql_api.services import validation
+
+T = TypeVar("T")
 
 
 async def get_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[User]:
@@ -51,7 +54,7 @@ async def create(
     return user
 
 
-def _filtered(query: Select[tuple[User]], *, role: Role | None, search: str | None) -> Select[tuple[User]]:
+def _filtered(query: Select[T], *, role: Role | None, search: str | None) -> Select[T]:
     if role is not None:
         query = query.where(User.role == role)
     if search:

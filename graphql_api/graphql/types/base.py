@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Generic, TypeAlias, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 import strawberry
 
-from graphql_api import models
+from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.graphql.context import Context
 from graphql_api.pagination import Cursor, Page
 
@@ -42,10 +42,11 @@ DATETIME_SCALAR = strawberry.scalar(
     parse_value=_parse_datetime,
 )
 
-Role = strawberry.enum(models.Role, description="What an account may do.")
-SlotStatus = strawberry.enum(models.SlotStatus)
-BookingStatus = strawberry.enum(models.BookingStatus)
-RecordKind = strawberry.enum(models.RecordKind, description="What a history entry records.")
+# The model enums are the GraphQL enums: registering them returns the same classes.
+strawberry.enum(Role, description="What an account may do.")
+strawberry.enum(SlotStatus)
+strawberry.enum(BookingStatus)
+strawberry.enum(RecordKind, description="What a history entry records.")
 
 
 @strawberry.interface(description="An object with a global id (Relay).")
@@ -82,7 +83,7 @@ class Connection(Generic[N]):
 
 
 def connection(
-    page: Page[object] | Page[N],
+    page: Page[Any],
     nodes: Sequence[N],
     cursor_of: Callable[[object], Cursor],
     count: Callable[[], Awaitable[int]],

@@ -6,7 +6,8 @@ from datetime import datetime
 
 import strawberry
 
-from graphql_api.graphql.types.base import BookingStatus, RecordKind, Role, SlotStatus
+import graphql_api.graphql.types.base  # noqa: F401 - registers the GraphQL enums
+from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.graphql.types.nodes import User
 
 

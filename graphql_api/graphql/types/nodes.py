@@ -12,17 +12,14 @@ from graphql_api.errors import Forbidden
 from graphql_api.graphql import ids
 from graphql_api.graphql.loaders import ChildCountKey, ChildPageKey
 from graphql_api.graphql.types.base import (
-    BookingStatus,
     Connection,
     Info,
     Node,
-    RecordKind,
-    Role,
-    SlotStatus,
     connection,
     empty_connection,
     id_cursor,
 )
+from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.pagination import PageRequest, Page
 
 
