@@ -90,6 +90,30 @@ def _export_schema(args: argparse.Namespace, _settings: Settings) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from graphql_api import datatools
+
+    try:
+        pages = datatools.backup_sqlite(settings.database_url, Path(args.output))
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up {pages} pages to {args.output}")
+    return 0
+
+
+def _copy_data(args: argparse.Namespace, _settings: Settings) -> int:
+    from graphql_api import datatools
+
+    try:
+        counts = datatools.copy_data(args.source, args.target)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("copied " + ", ".join(f"{n} {table}" for table, n in counts.items()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graphql-api", description="The booking GraphQL API.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +139,15 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="fill an empty database with data")
     seed.add_argument("--demo", action="store_true", help="realistic demo data (users, slots, bookings)")
     seed.set_defaults(handler=_seed)
+
+    backup = commands.add_parser("backup", help="online backup of the SQLite database")
+    backup.add_argument("--output", required=True, help="the backup file to write")
+    backup.set_defaults(handler=_backup)
+
+    copy = commands.add_parser("copy-data", help="copy every row into an empty database")
+    copy.add_argument("--from", dest="source", required=True, help="source DATABASE_URL")
+    copy.add_argument("--to", dest="target", required=True, help="target DATABASE_URL")
+    copy.set_defaults(handler=_copy_data)
 
     export = commands.add_parser("export-schema", help="write the SDL")
     export.add_argument("--output", default="schema.graphql", help="a file, or - for stdout")
