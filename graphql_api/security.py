@@ -55,9 +55,12 @@ class AccessClaims:
     jti: str
     issued_at: datetime
     expires_at: datetime
+    version: int
 
 
-def create_access_token(settings: Settings, user_id: int, *, now: datetime | None = None) -> str:
+def create_access_token(
+    settings: Settings, user_id: int, *, version: int = 0, now: datetime | None = None
+) -> str:
     now = now or datetime.now(UTC)
     payload = {
         "sub": str(user_id),
@@ -69,6 +72,7 @@ def create_access_token(settings: Settings, user_id: int, *, now: datetime | Non
         "jti": uuid.uuid4().hex,
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
+        "ver": version,
     }
     return _jwt.encode(
         payload,
@@ -98,10 +102,14 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims | None:
     sub = payload.get("sub")
     if not isinstance(sub, str) or not sub.isdigit():
         return None
+    version = payload.get("ver", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        return None
     return AccessClaims(
         user_id=int(sub),
         jti=str(payload["jti"]),
         issued_at=datetime.fromtimestamp(payload["iat"], UTC),
+        version=version,
         expires_at=datetime.fromtimestamp(payload["exp"], UTC),
     )
 

@@ -82,7 +82,7 @@ class Context(BaseContext):
         user = await self.loaders.user.load(claims.user_id)
         if user is None:
             return ViewerState(TokenState.INVALID)
-        if user.tokens_valid_after is not None and claims.issued_at < user.tokens_valid_after:
+        if claims.version != user.token_version:  # issued before a password change
             return ViewerState(TokenState.INVALID)
         return ViewerState(TokenState.VALID, user)
 

@@ -30,8 +30,9 @@ class User(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-    # Access tokens issued before this instant are refused (set by a password change).
-    tokens_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Written into access tokens as `ver`; a password change bumps it, so every access token
+    # issued before the change stops working at once (no clock granularity involved).
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def is_staff(self) -> bool:

@@ -48,7 +48,9 @@ async def issue_tokens(
     )
     await session.flush()
     return TokenPair(
-        access_token=security.create_access_token(settings, user.id, now=now),
+        access_token=security.create_access_token(
+            settings, user.id, version=user.token_version, now=now
+        ),
         refresh_token=refresh,
         expires_in=settings.access_token_expire_minutes * 60,
         user=user,
@@ -144,7 +146,7 @@ async def change_password(
     if not ok:
         raise Unauthenticated("The current password is wrong.", argument="currentPassword")
     user.password_hash = await asyncio.to_thread(security.hash_password, new_password)
-    user.tokens_valid_after = utcnow()
+    user.token_version += 1
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))

@@ -28,7 +28,7 @@ def upgrade() -> None:
     sa.Column('role', sa.Enum('CUSTOMER', 'STAFF', 'ADMIN', name='role', native_enum=False, length=16), nullable=False),
     sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.Column('updated_at', UTCDateTime(), nullable=False),
-    sa.Column('tokens_valid_after', UTCDateTime(), nullable=True),
+    sa.Column('token_version', sa.Integer(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
