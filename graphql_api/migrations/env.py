@@ -41,6 +41,10 @@ def run_migrations_offline() -> None:
 
 
 def _run_sync(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Wait at most this long for a table lock, rather than queueing every request behind
+        # the migration's lock on a busy table; a timed-out migration can simply be run again.
+        connection.exec_driver_sql("SET lock_timeout = '5s'")
     _configure(connection)
     with context.begin_transaction():
         context.run_migrations()
