@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     max_batch_size: int = Field(default=10, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
 
+    # Persisted queries: APQ store size (in-process) and lifetime (Redis); allow-list mode runs
+    # only the documents of `persisted_queries_file` (a JSON list of documents or {sha256: doc}).
+    apq_max_entries: int = Field(default=1_000, ge=1)
+    apq_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    persisted_queries_only: bool = False
+    persisted_queries_file: str | None = None
+
     # Abuse controls
     login_attempts_per_email: int = Field(default=5, ge=1)
     login_attempts_per_ip: int = Field(default=50, ge=1)
@@ -91,6 +98,8 @@ class Settings(BaseSettings):
                 "generate one with: python -c "
                 '"import secrets; print(secrets.token_urlsafe(64))"'
             )
+        if self.persisted_queries_only and not self.persisted_queries_file:
+            raise ValueError("PERSISTED_QUERIES_ONLY needs PERSISTED_QUERIES_FILE (the allow-list)")
         return self
 
 
