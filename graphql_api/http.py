@@ -10,6 +10,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from graphql_api.metrics import Metrics
+
 log = logging.getLogger("graphql_api.access")
 
 _SECURITY_HEADERS = [
@@ -28,9 +30,10 @@ class RequestGuard:
     """Refuses bodies over `max_body_bytes` with 413 before anything parses them, adds security
     headers and an `x-request-id`, and logs one line per HTTP request (never bodies or headers)."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,7 +102,11 @@ class RequestGuard:
         await send({"type": "http.response.body", "body": body})
 
     def _log(self, scope: Scope, request_id: str, status: int, started: float) -> None:
-        extra: dict[str, Any] = scope.get("state", {}).get("graphql", {})
+        seconds = time.perf_counter() - started
+        extra: dict[str, Any] = dict(scope.get("state", {}).get("graphql", {}))
+        codes: list[str] = extra.pop("codes", [])
+        if extra and self.metrics is not None:  # a GraphQL operation ran
+            self.metrics.observe_request(extra.get("operation"), codes, seconds)
         log.info(
             json.dumps(
                 {
@@ -107,7 +114,7 @@ class RequestGuard:
                     "method": scope.get("method"),
                     "path": scope.get("path"),
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(seconds * 1000, 2),
                     **extra,
                 }
             )

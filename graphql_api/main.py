@@ -6,19 +6,26 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.requests import HTTPConnection
 
 from graphql_api.config import Settings, get_settings
 from graphql_api.db import Database, create_database
+from graphql_api.graphiql import STATIC_MOUNT, STATIC_ROOT
+from graphql_api.graphql import apq
+from graphql_api.graphql.apq import MemoryQueryStore, PersistedQueries, QueryStore, RedisQueryStore
 from graphql_api.graphql.context import Context
 from graphql_api.graphql.router import BookingRouter
 from graphql_api.graphql.schema import build_schema
 from graphql_api.http import RequestGuard
+from graphql_api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from graphql_api.metrics import Metrics
 from graphql_api.pubsub import Broker, LocalBroker
 from graphql_api.ratelimit import Limits, create_limits
 
@@ -33,11 +40,27 @@ def create_broker(settings: Settings) -> Broker:
     return LocalBroker()
 
 
+def create_persisted_queries(settings: Settings) -> PersistedQueries:
+    store: QueryStore = (
+        RedisQueryStore(settings.redis_url, settings.apq_ttl_seconds)
+        if settings.redis_url
+        else MemoryQueryStore(settings.apq_max_entries)
+    )
+    allow_list = (
+        apq.load_manifest(Path(settings.persisted_queries_file))
+        if settings.persisted_queries_only and settings.persisted_queries_file
+        else None
+    )
+    return PersistedQueries(store, allow_list=allow_list)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     db: Database = create_database(settings)
     broker = create_broker(settings)
     limits: Limits = create_limits(settings)
+    persisted_queries = create_persisted_queries(settings)
+    metrics = Metrics(db)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -46,6 +69,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await broker.stop()
+            for client in (limits.counter, persisted_queries.store):
+                close = getattr(client, "close", None)
+                if close is not None:  # the Redis-backed ones hold connections
+                    await close()
             await db.dispose()
 
     app = FastAPI(
@@ -59,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     app.state.broker = broker
     app.state.limits = limits
+    app.state.persisted_queries = persisted_queries
+    app.state.metrics = metrics
 
     async def context_getter(connection: HTTPConnection) -> Context:
         return Context(
@@ -66,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             db=db,
             broker=broker,
             limits=limits,
+            metrics=metrics,
             authorization=connection.headers.get("authorization"),
             client_ip=connection.client.host if connection.client else None,
         )
@@ -78,11 +108,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_queries_via_get=True,
         multipart_uploads_enabled=False,
     )
+    router.persisted_queries = persisted_queries
     app.include_router(router)
+    if settings.graphiql_enabled:  # GraphiQL's own assets (no CDN); absent in production
+        app.mount(STATIC_MOUNT, StaticFiles(directory=STATIC_ROOT), name="graphql-static")
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/metrics")
+    async def prometheus_metrics() -> Response:
+        return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
@@ -101,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
             max_age=600,
         )
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, metrics=metrics)
     return app
 
 

@@ -66,7 +66,7 @@ def create_access_token(
         "sub": str(user_id),
         # Sub-second (a NumericDate may be fractional): a password change refuses every token
         # issued before it, also one issued earlier within the same second.
-        "iat": now.timestamp(),
+        "iat": now,
         "nbf": now,
         "exp": now + timedelta(minutes=settings.access_token_expire_minutes),
         "jti": uuid.uuid4().hex,

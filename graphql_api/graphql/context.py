@@ -14,6 +14,7 @@ from graphql_api.db import Database
 from graphql_api.errors import Forbidden, InvalidToken, Unauthenticated
 from graphql_api.graphql.loaders import Loaders
 from graphql_api.models import Role, User
+from graphql_api.metrics import Metrics
 from graphql_api.pubsub import Broker
 from graphql_api.ratelimit import Limits
 
@@ -48,6 +49,7 @@ class Context(BaseContext):
         db: Database,
         broker: Broker,
         limits: Limits,
+        metrics: Metrics,
         authorization: str | None,
         client_ip: str | None = None,
     ) -> None:
@@ -56,6 +58,7 @@ class Context(BaseContext):
         self.db = db
         self.broker = broker
         self.limits = limits
+        self.metrics = metrics
         self.client_ip = client_ip
         self.loaders = Loaders(db)
         self._token = bearer_token(authorization)

@@ -17,6 +17,9 @@ log = logging.getLogger("graphql_api.errors")
 
 MASKED_MESSAGE = "Unexpected error."
 _TOKEN_LIMIT_HINT = "tokens"  # graphql-core: "Document contains more than N tokens. Parsing aborted."
+# graphql-core's messages when a scalar refuses an input: a variable value, or an inline literal
+# (ValuesOfCorrectTypeRule wraps the scalar's ValueError, so `original_error` is set for both).
+_INPUT_ERRORS = ("Variable '$", "Expected value of type ")
 
 
 def document_limits_extension(settings_limits: limits.DocumentLimits) -> type[SchemaExtension]:
@@ -53,7 +56,7 @@ def format_error(error: GraphQLError) -> GraphQLError:
         )
     if error.extensions and "code" in error.extensions:
         return error
-    if error.path is None and (original is None or error.message.startswith("Variable '$")):
+    if error.path is None and (original is None or error.message.startswith(_INPUT_ERRORS)):
         # Parse, validation and variable errors: the document or its input is at fault.
         is_token_limit = original is None and _TOKEN_LIMIT_HINT in error.message and "Parsing aborted" in error.message
         code = QueryTooComplex.code if is_token_limit else "BAD_USER_INPUT"
@@ -101,6 +104,7 @@ class ErrorFormatter(SchemaExtension):
         scope.setdefault("state", {})["graphql"] = {
             "operation": self.execution_context.operation_name,
             "outcome": ",".join(codes) if codes else "OK",
+            "codes": codes,
         }
 
     def _answer_401(self) -> None:

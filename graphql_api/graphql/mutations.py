@@ -37,7 +37,9 @@ T = TypeVar("T")
 
 async def _run(info: Info, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     ctx = info.context
-    return await in_transaction(ctx.db, work, on_slots_changed=ctx.broker.publish)
+    return await in_transaction(
+        ctx.db, work, on_slots_changed=ctx.broker.publish, on_records=ctx.metrics.count_records
+    )
 
 
 def _auth_payload(pair: auth_service.TokenPair) -> AuthPayload:

@@ -2,25 +2,105 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from dataclasses import replace
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
+from fastapi import Response
+from fastapi.responses import HTMLResponse
 from starlette.requests import Request
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.fastapi import GraphQLRouter
-from strawberry.http import GraphQLHTTPResponse, process_result
-from cross_web import HTTPException
+from graphql import GraphQLError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
+from graphql_api.graphiql import graphiql_response
+from graphql_api.graphql.apq import PersistedQueries
 from graphql_api.graphql.context import Context
 from graphql_api.graphql.extensions import format_error
 
+JSON = "application/json"
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+# The media type negotiated for the response being built (set per request, read when encoding).
+_response_media_type: ContextVar[str] = ContextVar("graphql_response_media_type", default=JSON)
+
+
+def negotiate_media_type(accept: str | None) -> str:
+    """GraphQL-over-HTTP: `application/graphql-response+json` when the client names it with a
+    quality at least that of `application/json`; otherwise (no Accept, `*/*`, anything else)
+    `application/json`, whose errors travel with HTTP 200 as the contract promises."""
+    quality: dict[str, float] = {}
+    for media_range in (accept or "").split(","):
+        media_type, *params = (part.strip() for part in media_range.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        quality[media_type.lower()] = max(q, quality.get(media_type.lower(), 0.0))
+    preferred = quality.get(GRAPHQL_RESPONSE_JSON, 0.0)
+    if preferred > 0 and preferred >= quality.get(JSON, 0.0):
+        return GRAPHQL_RESPONSE_JSON
+    return JSON
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """Parse, validation, variable and document-limit errors: nothing was executed."""
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(error.path is None for error in result.errors or ())
+    )
+
 
 class BookingRouter(GraphQLRouter[Context, None]):
+    persisted_queries: PersistedQueries | None = None
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
+        """Resolve persisted queries (APQ / allow-list) before Strawberry sees the document."""
+        request_data: GraphQLRequestData = kwargs["request_data"]
+        if self.persisted_queries is not None:
+            resolution = await self.persisted_queries.resolve(
+                request_data.query, request_data.extensions
+            )
+            if resolution.error is not None:
+                return ExecutionResult(
+                    data=None,
+                    errors=[GraphQLError(resolution.error, extensions={"code": "BAD_USER_INPUT"})],
+                )
+            kwargs["request_data"] = replace(request_data, query=resolution.query)
+        return await super().execute_single(*args, **kwargs)
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        media_type = _response_media_type.get()
+        status = sub_response.status_code or 200
+        if (
+            media_type == GRAPHQL_RESPONSE_JSON
+            and status == 200
+            and isinstance(response_data, dict)
+            and "data" not in response_data
+        ):
+            status = 400  # a request error (see process_result): the spec's 400
+        response = Response(
+            self.encode_json(response_data), media_type=media_type, status_code=status
+        )
+        response.headers.raw.extend(sub_response.headers.raw)
+        return response
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -31,12 +111,24 @@ class BookingRouter(GraphQLRouter[Context, None]):
                 raise HTTPException(405, exc.reason) from exc
             raise
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
         # Errors raised while parsing (e.g. the token limit) skip the extensions' operation hook;
         # formatting here too gives every HTTP error its code (formatting is idempotent).
         if result.errors:
             result.errors = [format_error(error) for error in result.errors]
-        return process_result(result)
+        media_type = negotiate_media_type(request.headers.get("accept"))
+        _response_media_type.set(media_type)
+        response = process_result(result)
+        if media_type == GRAPHQL_RESPONSE_JSON and _is_request_error(result):
+            # application/graphql-response+json: a request error has no `data` entry.
+            response.pop("data", None)
+        return response
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL from this package's own assets (no CDN), headers pane on; see graphiql.py."""
+        return graphiql_response(request)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """graphql-transport-ws: the access token comes in connection_init's payload."""

@@ -106,8 +106,13 @@ async def count_per_parent(
 
 
 async def _lock_user(session: AsyncSession, user_id: int) -> User:
-    """Serialises one user's booking changes, so overlap checks cannot race (PostgreSQL)."""
-    user = await session.scalar(select(User).where(User.id == user_id).with_for_update())
+    """Serialises one user's booking changes, so overlap checks cannot race (PostgreSQL).
+    FOR NO KEY UPDATE (`key_share=True`), not FOR UPDATE: the FOR KEY SHARE lock a foreign-key
+    check takes (a record naming this user, inserted by a transaction holding a slot lock we
+    wait for) must not block on it, or the two transactions deadlock."""
+    user = await session.scalar(
+        select(User).where(User.id == user_id).with_for_update(key_share=True)
+    )
     if user is None:
         raise NotFound("No such user.")
     return user
@@ -124,7 +129,7 @@ async def _lock_booking(session: AsyncSession, booking_id: int) -> Booking:
     booking = await session.scalar(
         select(Booking)
         .where(Booking.id == booking_id)
-        .with_for_update()
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: see `_lock_user`
         .execution_options(populate_existing=True)
     )
     if booking is None:

@@ -12,6 +12,7 @@ from graphql_api.errors import BadUserInput, NotFound
 from graphql_api.models import Booking, Record, RecordKind, User
 from graphql_api.pagination import Page, PageRequest
 from graphql_api.services import queries, validation
+from graphql_api.services.tx import note_record
 
 
 def write(
@@ -38,6 +39,7 @@ def write(
         note=note,
     )
     session.add(record)
+    note_record(session, kind)
     return record
 
 

@@ -82,11 +82,13 @@ async def get_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[BookingS
 
 
 async def get_for_update(session: AsyncSession, slot_id: int) -> BookingSlot:
-    """The slot, row-locked until the transaction ends (PostgreSQL; SQLite holds the write lock)."""
+    """The slot, row-locked until the transaction ends (PostgreSQL; SQLite holds the write lock).
+    FOR NO KEY UPDATE, so foreign-key checks (FOR KEY SHARE) of other transactions never wait on
+    it: such a wait completes a deadlock cycle with our own lock order."""
     slot = await session.scalar(
         select(BookingSlot)
         .where(BookingSlot.id == slot_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     if slot is None:

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
 MAX_ATTEMPTS = 8
 _CHANGED_SLOTS = "changed_slots"
+_RECORD_KINDS = "record_kinds"
 
 
 class CommitAndRaise(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -50,6 +51,11 @@ def is_retryable(exc: DBAPIError) -> bool:
     return "database is locked" in message or "database is busy" in message
 
 
+def note_record(session: AsyncSession, kind: str) -> None:
+    """Note a history entry's kind; reported (for metrics) once the commit succeeds."""
+    session.info.setdefault(_RECORD_KINDS, []).append(kind)
+
+
 def mark_slot_changed(session: AsyncSession, slot_id: int) -> None:
     """Note that a slot's bookedCount or status changed; announced once the commit succeeds."""
     session.info.setdefault(_CHANGED_SLOTS, set()).add(slot_id)
@@ -60,9 +66,11 @@ async def in_transaction(
     work: Callable[[AsyncSession], Awaitable[T]],
     *,
     on_slots_changed: Callable[[set[int]], Awaitable[None]] | None = None,
+    on_records: Callable[[list[str]], None] | None = None,
 ) -> T:
     """Run `work` in one write transaction: all of it commits, or none of it.
-    `on_slots_changed` hears about changed slots only after a successful commit."""
+    `on_slots_changed` and `on_records` hear about changed slots and written records only after
+    a successful commit."""
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             async with db.write() as session:
@@ -76,6 +84,9 @@ async def in_transaction(
                     raise
                 await session.commit()
                 changed = session.info.pop(_CHANGED_SLOTS, None)
+                kinds = session.info.pop(_RECORD_KINDS, None)
+            if kinds and on_records is not None:
+                on_records(kinds)
             if changed and on_slots_changed is not None:
                 await on_slots_changed(changed)
             return result
