@@ -52,7 +52,8 @@ def slot_input(
 
 async def create_slot_result(api: Api, token: str | None, data: dict[str, Any]) -> GraphQLResult:
     return await api.gql(
-        f"""mutation($input: CreateSlotInput!) {{ createSlot(input: $input) {{ {SLOT_FIELDS} }} }}""",
+        f"""mutation($input: CreateSlotInput!) {{
+            createSlot(input: $input) {{ {SLOT_FIELDS} }} }}""",
         {"input": data},
         token=token,
     )
@@ -108,9 +109,7 @@ async def cancel_booking(
     )
 
 
-async def reschedule(
-    api: Api, token: str | None, booking_id: str, slot_id: str
-) -> GraphQLResult:
+async def reschedule(api: Api, token: str | None, booking_id: str, slot_id: str) -> GraphQLResult:
     return await api.gql(
         f"""mutation($id: ID!, $slotId: ID!) {{
             rescheduleBooking(id: $id, slotId: $slotId) {{ {BOOKING_FIELDS} }} }}""",
@@ -173,7 +172,7 @@ async def slots_page(
     token: str | None = None,
     first: int | None = None,
     after: str | None = None,
-    filter: dict[str, Any] | None = None,  # noqa: A002 - the GraphQL argument's name
+    filter: dict[str, Any] | None = None,
 ) -> GraphQLResult:
     return await api.gql(
         f"""query($first: Int, $after: String, $filter: SlotFilter) {{
@@ -186,13 +185,13 @@ async def slots_page(
     )
 
 
-async def slot_ids(api: Api, filter: dict[str, Any] | None = None) -> list[str]:  # noqa: A002
+async def slot_ids(api: Api, filter: dict[str, Any] | None = None) -> list[str]:
     data = (await slots_page(api, first=100, filter=filter)).ok()["slots"]
     return [edge["node"]["id"] for edge in data["edges"]]
 
 
 async def list_bookings(
-    api: Api, token: str, filter: dict[str, Any] | None = None  # noqa: A002
+    api: Api, token: str, filter: dict[str, Any] | None = None
 ) -> tuple[list[dict[str, Any]], int]:
     data = (
         await api.gql(
@@ -206,7 +205,7 @@ async def list_bookings(
 
 
 async def list_records(
-    api: Api, token: str, filter: dict[str, Any] | None = None  # noqa: A002
+    api: Api, token: str, filter: dict[str, Any] | None = None
 ) -> tuple[list[dict[str, Any]], int]:
     data = (
         await api.gql(

@@ -275,7 +275,11 @@ async def test_add_note_refusals_write_nothing(api: Api) -> None:
         (staff.token, {"note": "", "userId": customer.gid}, "BAD_USER_INPUT"),
         (staff.token, {"note": "x", "bookingId": "nope"}, "BAD_USER_INPUT"),
         (staff.token, {"note": "x", "userId": slot["id"]}, "BAD_USER_INPUT"),
-        (staff.token, {"note": "x", "bookingId": booking["id"], "userId": other.gid}, "BAD_USER_INPUT"),
+        (
+            staff.token,
+            {"note": "x", "bookingId": booking["id"], "userId": other.gid},
+            "BAD_USER_INPUT",
+        ),
         (staff.token, {"note": "x", "bookingId": missing_id("Booking")}, "NOT_FOUND"),
         (staff.token, {"note": "x", "userId": missing_id("User")}, "NOT_FOUND"),
         (customer.token, {"note": "x", "userId": customer.gid}, "FORBIDDEN"),
@@ -324,8 +328,10 @@ async def test_booking_records_and_user_records(api: Api) -> None:
         assert user_records["edges"][0]["node"]["booking"] is None
 
     me = (
-        await api.gql("{ me { records(first: 2) { totalCount pageInfo { hasNextPage } } } }",
-                      token=customer.token)
+        await api.gql(
+            "{ me { records(first: 2) { totalCount pageInfo { hasNextPage } } } }",
+            token=customer.token,
+        )
     ).ok()["me"]["records"]
     assert me == {"totalCount": 4, "pageInfo": {"hasNextPage": True}}
 

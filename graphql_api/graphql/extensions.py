@@ -38,6 +38,10 @@ def document_limits_extension(settings_limits: limits.DocumentLimits) -> type[Sc
                     ctx.pre_execution_errors = [
                         GraphQLError(problem, extensions={"code": QueryTooComplex.code})
                     ]
+                elif limits.contains_nul(ctx.graphql_document, ctx.variables or {}):
+                    ctx.pre_execution_errors = [
+                        GraphQLError(limits.NUL_MESSAGE, extensions={"code": "BAD_USER_INPUT"})
+                    ]
             yield
 
     return DocumentLimitsExtension

@@ -16,8 +16,12 @@ from graphql import (
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
     VariableNode,
+    Visitor,
+    visit,
 )
+from graphql.language.visitor import BREAK
 
 from graphql_api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -119,3 +123,36 @@ def violation(m: Measure, limits: DocumentLimits) -> str | None:
     if m.cost > limits.max_cost:
         return f"Query cost {m.cost} exceeds the limit of {limits.max_cost} objects."
     return None
+
+
+NUL_MESSAGE = "Text must not contain the NUL character (U+0000)."
+
+
+class _NulFinder(Visitor):
+    found = False
+
+    def enter_string_value(self, node: StringValueNode, *_args: Any) -> Any:
+        if "\x00" in node.value:
+            self.found = True
+            return BREAK
+        return None
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def contains_nul(document: DocumentNode, variables: Mapping[str, Any]) -> bool:
+    """NUL in any string argument or variable: no database column may hold it (PostgreSQL
+    refuses it outright), so it is refused as bad input before anything runs."""
+    if _has_nul(variables):
+        return True
+    finder = _NulFinder()
+    visit(document, finder)
+    return finder.found

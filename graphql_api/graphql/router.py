@@ -79,8 +79,10 @@ class BookingRouter(GraphQLRouter[Context, None]):
             kwargs["request_data"] = replace(request_data, query=resolution.query)
         return await super().execute_single(*args, **kwargs)
 
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> str:
+        # Text, not bytes: WebSocket messages must be text frames (graphql-transport-ws clients
+        # refuse binary ones). HTTP responses use orjson's bytes directly (create_response).
+        return orjson.dumps(data).decode()
 
     def create_response(
         self,
@@ -96,9 +98,7 @@ class BookingRouter(GraphQLRouter[Context, None]):
             and "data" not in response_data
         ):
             status = 400  # a request error (see process_result): the spec's 400
-        response = Response(
-            self.encode_json(response_data), media_type=media_type, status_code=status
-        )
+        response = Response(orjson.dumps(response_data), media_type=media_type, status_code=status)
         response.headers.raw.extend(sub_response.headers.raw)
         return response
 
