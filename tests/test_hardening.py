@@ -144,6 +144,14 @@ async def test_production_has_no_graphiql_introspection_or_suggestions(
     assert introspection["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     typo = (await production.post("/graphql", json={"query": "{ slotz { totalCount } }"})).json()
     assert "Did you mean" not in typo["errors"][0]["message"]
+    for document in (
+        "{ slots(frist: 1) { totalCount } }",  # argument
+        "{ slots(filter: {status: OPN}) { totalCount } }",  # enum value
+        "query($f: SlotFiltr) { slots(filter: $f) { totalCount } }",  # type
+    ):
+        body = (await production.post("/graphql", json={"query": document})).json()
+        assert body["errors"], document
+        assert all("Did you mean" not in e["message"] for e in body["errors"]), body
 
 
 async def test_development_suggests_fields(api: Api) -> None:

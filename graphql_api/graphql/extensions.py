@@ -4,6 +4,7 @@ their `extensions.code` (domain errors keep their message; anything unexpected i
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -87,6 +88,24 @@ def format_error(error: GraphQLError) -> GraphQLError:
     )
 
 
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def _without_suggestions(error: GraphQLError) -> GraphQLError:
+    """Production: no "Did you mean …?" hints (fields are handled by Strawberry's config;
+    arguments, enum values and types are not), so the schema cannot be mapped by guessing."""
+    if "Did you mean" not in error.message:
+        return error
+    return GraphQLError(
+        _SUGGESTION.sub("", error.message),
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=error.extensions,
+    )
+
+
 class ErrorFormatter(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
@@ -96,6 +115,9 @@ class ErrorFormatter(SchemaExtension):
             self._answer_401()
         if errors:
             result.errors = [format_error(e) for e in errors]
+            settings = getattr(self.execution_context.context, "settings", None)
+            if settings is not None and settings.is_production:
+                result.errors = [_without_suggestions(e) for e in result.errors]
         self._note_for_access_log(result.errors if errors else [])
 
     def _note_for_access_log(self, errors: list[GraphQLError]) -> None:
