@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     max_batch_size: int = Field(default=10, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
 
+    # WebSocket subscriptions: operations per connection, seconds to send connection_init.
+    ws_max_subscriptions: int = Field(default=20, ge=1)
+    ws_connection_init_timeout_seconds: float = Field(default=10.0, gt=0)
+
     # Persisted queries: APQ store size (in-process) and lifetime (Redis); allow-list mode runs
     # only the documents of `persisted_queries_file` (a JSON list of documents or {sha256: doc}).
     apq_max_entries: int = Field(default=1_000, ge=1)

@@ -30,6 +30,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "DATABASE_URL": f"sqlite+aiosqlite:///{path}",
         "SECRET_KEY": TEST_SECRET,
         "REDIS_URL": "",
+        "WS_CONNECTION_INIT_TIMEOUT_SECONDS": "1",
+        "WS_MAX_SUBSCRIPTIONS": "2",
     }
     with running_server(env, log=path.with_suffix(".log")) as base:
         for email, role in (("staff@example.com", "staff"), ("cust@example.com", "customer")):
@@ -222,3 +224,33 @@ async def test_subscription_without_a_valid_token_is_closed(server: str, token: 
         await asyncio.wait_for(ws.recv(), 5)
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4403
+
+
+async def test_a_connection_that_never_initialises_is_closed(server: str) -> None:
+    url = server.replace("http", "ws") + "/graphql"
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 10)  # hang guard; the server closes after 1 s
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4408
+
+
+async def test_subscriptions_per_connection_are_limited(server: str) -> None:
+    ws = await _connect(server, _login(server, "cust@example.com"))
+    try:
+        await _subscribe(ws, None)  # operation "1"
+        for operation in ("2", "3"):
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": operation,
+                        "type": "subscribe",
+                        "payload": {"query": "subscription { slotChanged { id } }"},
+                    }
+                )
+            )
+        refused = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert refused["type"] == "error" and refused["id"] == "3"
+        assert "limit" in refused["payload"][0]["message"].lower()
+    finally:
+        await ws.close()
