@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     register_window_seconds: int = Field(default=60 * 60, ge=1)
 
     log_level: str = "INFO"
+    # OpenTelemetry spans per operation and resolver (needs the `tracing` extra; the exporter is
+    # configured the OpenTelemetry way, e.g. opentelemetry-instrument / OTEL_* variables).
+    tracing: bool = False
 
     @property
     def is_production(self) -> bool:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -29,6 +35,37 @@ class Schema(strawberry.Schema):
         return None
 
 
+_SECRET_ARGUMENTS = frozenset(
+    {"password", "refreshToken", "currentPassword", "newPassword", "input"}
+)
+
+
+def _tracing_extension() -> Any:
+    from strawberry.extensions.tracing import OpenTelemetryExtension
+    from strawberry.extensions import LifecycleStep
+
+    class RedactedOpenTelemetry(OpenTelemetryExtension):
+        """Span attributes leave the process: never passwords or tokens. The document may hold
+        them as inline literals, so the operation span names the operation instead."""
+
+        def on_operation(self) -> Iterator[None]:
+            steps = super().on_operation()
+            next(steps)
+            span = self._span_holder.get(LifecycleStep.OPERATION)
+            if span is not None:
+                span.set_attribute("query", "<redacted>")
+            yield
+            if span is not None and self.execution_context.operation_name:
+                span.set_attribute("graphql.operation.name", self.execution_context.operation_name)
+            for _ in steps:  # the parent ends the span
+                pass
+
+    def drop_secrets(args: dict[str, Any], _info: Any) -> dict[str, Any]:
+        return {k: v for k, v in args.items() if k not in _SECRET_ARGUMENTS}
+
+    return lambda: RedactedOpenTelemetry(arg_filter=drop_secrets)
+
+
 def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings()
     extensions: list[Any] = [
@@ -46,6 +83,8 @@ def build_schema(settings: Settings | None = None) -> Schema:
             )
         ),
     ]
+    if settings.tracing:  # off by default: when off, not even imported
+        extensions.append(_tracing_extension())
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
     return Schema(
