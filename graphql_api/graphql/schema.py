@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 import strawberry
@@ -48,7 +48,7 @@ def _tracing_extension() -> Any:
         """Span attributes leave the process: never passwords or tokens. The document may hold
         them as inline literals, so the operation span names the operation instead."""
 
-        def on_operation(self) -> Iterator[None]:
+        def on_operation(self) -> Generator[None, None, None]:
             steps = super().on_operation()
             next(steps)
             span = self._span_holder.get(LifecycleStep.OPERATION)
