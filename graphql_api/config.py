@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout: float = Field(default=10.0, gt=0)
-    db_connect_timeout: float = Field(default=5.0, gt=0)
+    db_connect_timeout: float = Field(default=10.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     db_echo: bool = False
 

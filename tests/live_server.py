@@ -13,6 +13,30 @@ from pathlib import Path
 
 import httpx
 
+LIVE_PASSWORD = "long enough pw"
+
+
+def create_users(env: dict[str, str], *accounts: tuple[str, str]) -> None:
+    """`graphql-api create-user` for each (email, role), as an operator would."""
+    for email, role in accounts:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "graphql_api",
+                "create-user",
+                "--email",
+                email,
+                "--password",
+                LIVE_PASSWORD,
+                "--role",
+                role,
+            ],
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+        )
+
 
 def free_port() -> int:
     with socket.socket() as sock:

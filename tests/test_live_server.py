@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +12,7 @@ import pytest
 import websockets
 
 from tests.conftest import TEST_SECRET
-from tests.live_server import running_server
+from tests.live_server import create_users, running_server
 
 pytestmark = pytest.mark.slow
 
@@ -34,24 +31,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "WS_MAX_SUBSCRIPTIONS": "2",
     }
     with running_server(env, log=path.with_suffix(".log")) as base:
-        for email, role in (("staff@example.com", "staff"), ("cust@example.com", "customer")):
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "graphql_api",
-                    "create-user",
-                    "--email",
-                    email,
-                    "--password",
-                    "long enough pw",
-                    "--role",
-                    role,
-                ],
-                env={**os.environ, **env},
-                check=True,
-                capture_output=True,
-            )
+        create_users(env, ("staff@example.com", "staff"), ("cust@example.com", "customer"))
         yield base
 
 

@@ -4,11 +4,8 @@ processes on PostgreSQL. Needs TEST_REDIS_URL (and TEST_DATABASE_URL for the pro
 from __future__ import annotations
 
 import asyncio
-import os
 import json
 import secrets
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +17,7 @@ from httpx import ASGITransport, AsyncClient
 
 from graphql_api.main import create_app
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, TEST_SECRET, make_settings
-from tests.live_server import running_server
+from tests.live_server import create_users, running_server
 
 needs_redis = pytest.mark.skipif(
     not TEST_REDIS_URL, reason="Redis tests: set TEST_REDIS_URL (CI sets it in .ci/run)"
@@ -83,24 +80,7 @@ async def test_booking_in_one_process_reaches_a_subscriber_of_another(
     }
     suffix = secrets.token_hex(4)
     staff_email, customer_email = f"staff-{suffix}@example.com", f"cust-{suffix}@example.com"
-    for email, role in ((staff_email, "staff"), (customer_email, "customer")):
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "graphql_api",
-                "create-user",
-                "--email",
-                email,
-                "--password",
-                "long enough pw",
-                "--role",
-                role,
-            ],
-            env={**os.environ, **env},
-            check=True,
-            capture_output=True,
-        )
+    create_users(env, (staff_email, "staff"), (customer_email, "customer"))
     with running_server(env) as server_a, running_server(env) as server_b:
         async with httpx.AsyncClient() as http:
 
@@ -158,14 +138,18 @@ async def test_booking_in_one_process_reaches_a_subscriber_of_another(
                             "id": "1",
                             "type": "subscribe",
                             "payload": {
-                                "query": "subscription($s: ID) { slotChanged(slotId: $s) { id bookedCount } }",
+                                "query": "subscription($s: ID) "
+                                "{ slotChanged(slotId: $s) { id bookedCount } }",
                                 "variables": {"s": slot},
                             },
                         }
                     )
                 )
                 # Warm up: change the slot through process B until A's subscriber hears it.
-                update = "mutation($s: ID!, $c: Int!) { updateSlot(id: $s, input: {capacity: $c}) { id } }"
+                update = (
+                    "mutation($s: ID!, $c: Int!) "
+                    "{ updateSlot(id: $s, input: {capacity: $c}) { id } }"
+                )
                 for capacity in range(51, 90):
                     await gql(server_b, update, staff, s=slot, c=capacity)
                     try:
