@@ -122,7 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--reload", action="store_true", help="restart on code changes (development)")
+    serve.add_argument(
+        "--reload", action="store_true", help="restart on code changes (development)"
+    )
     serve.set_defaults(handler=_serve)
 
     commands.add_parser("migrate", help="bring the database to the newest schema").set_defaults(
@@ -137,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.set_defaults(handler=_create_user)
 
     seed = commands.add_parser("seed", help="fill an empty database with data")
-    seed.add_argument("--demo", action="store_true", help="realistic demo data (users, slots, bookings)")
+    seed.add_argument(
+        "--demo", action="store_true", help="realistic demo data (users, slots, bookings)"
+    )
     seed.set_defaults(handler=_seed)
 
     backup = commands.add_parser("backup", help="online backup of the SQLite database")
@@ -162,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     return int(args.handler(args, settings))
 
 

@@ -53,7 +53,9 @@ async def _row_counts(conn: AsyncConnection) -> dict[str, int]:
     counts = {}
     for name in TABLE_ORDER:
         table = Base.metadata.tables[name]
-        counts[name] = int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
+        counts[name] = int(
+            (await conn.execute(select(func.count()).select_from(table))).scalar_one()
+        )
     return counts
 
 

@@ -22,7 +22,7 @@ _SECURITY_HEADERS = [
 ]
 
 
-class _TooLarge(Exception):  # noqa: N818
+class _TooLarge(Exception):
     pass
 
 
@@ -30,7 +30,9 @@ class RequestGuard:
     """Refuses bodies over `max_body_bytes` with 413 before anything parses them, adds security
     headers and an `x-request-id`, and logs one line per HTTP request (never bodies or headers)."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.metrics = metrics
@@ -85,7 +87,11 @@ class RequestGuard:
 
     async def _reject(self, send: Send, request_id: str) -> None:
         body = json.dumps(
-            {"errors": [{"message": "Request body too large.", "extensions": {"code": "BAD_USER_INPUT"}}]}
+            {
+                "errors": [
+                    {"message": "Request body too large.", "extensions": {"code": "BAD_USER_INPUT"}}
+                ]
+            }
         ).encode()
         await send(
             {

@@ -108,6 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         allow_queries_via_get=True,
         multipart_uploads_enabled=False,
+        # Cross-origin WebSocket handshakes: the CORS allow-list (same-origin ones always work).
+        allowed_origins=settings.cors_origins,
         max_subscriptions_per_connection=settings.ws_max_subscriptions,
         connection_init_wait_timeout=timedelta(seconds=settings.ws_connection_init_timeout_seconds),
     )
@@ -150,6 +152,6 @@ async def _database_ok(db: Database) -> bool:
         async with asyncio.timeout(2), db.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         return True
-    except Exception:  # noqa: BLE001 - any failure means "not ready"
+    except Exception:
         log.warning("readiness: database unreachable", exc_info=True)
         return False

@@ -5,15 +5,23 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from graphql_api.errors import BadUserInput
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# The id columns are INTEGER: on PostgreSQL a larger number in a query is an error, not a miss.
+MAX_ROW_ID = 2**31 - 1
 
 T = TypeVar("T")
+
+
+def _row_id(text: str) -> int:
+    if not text.isdigit() or int(text) > MAX_ROW_ID:
+        raise ValueError(text)
+    return int(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +48,10 @@ class Cursor:
                 at = datetime.fromisoformat(at_text)
                 if at.tzinfo is None:
                     raise ValueError(cursor)
-                return cls(id=int(id_text), at=at)
-            return cls(id=int(body))
-        except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+                # In UTC here: an instant Python cannot hold in UTC (year 1 at +14:00) is invalid.
+                return cls(id=_row_id(id_text), at=at.astimezone(UTC))
+            return cls(id=_row_id(body))
+        except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
             raise BadUserInput("`after` is not a valid cursor.", argument="after") from exc
 
 
@@ -55,9 +64,7 @@ class PageRequest:
     def of(cls, first: int | None, after: str | None) -> PageRequest:
         size = DEFAULT_PAGE_SIZE if first is None else first
         if size < 0 or size > MAX_PAGE_SIZE:
-            raise BadUserInput(
-                f"`first` must be between 0 and {MAX_PAGE_SIZE}.", argument="first"
-            )
+            raise BadUserInput(f"`first` must be between 0 and {MAX_PAGE_SIZE}.", argument="first")
         return cls(first=size, after=Cursor.decode(after) if after else None)
 
 

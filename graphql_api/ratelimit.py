@@ -93,7 +93,9 @@ class Limits:
     async def check_login(self, email: str, ip: str | None) -> None:
         s = self.settings
         await self._refuse_if_spent(
-            _key("login-email", email.strip().lower()), s.login_attempts_per_email, s.login_window_seconds
+            _key("login-email", email.strip().lower()),
+            s.login_attempts_per_email,
+            s.login_window_seconds,
         )
         if ip:
             await self._refuse_if_spent(

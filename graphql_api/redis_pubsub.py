@@ -37,13 +37,13 @@ class RedisBroker:
         try:
             async with asyncio.timeout(1):
                 return bool(await self._redis.ping()) and self._connected
-        except Exception:  # noqa: BLE001
+        except Exception:
             return False
 
     async def publish(self, slot_ids: set[int]) -> None:
         try:
             await self._redis.publish(CHANNEL, json.dumps(sorted(slot_ids)))
-        except Exception:  # noqa: BLE001 - the booking is committed; a lost event must not fail it
+        except Exception:
             log.warning("could not publish slot changes to Redis", exc_info=True)
 
     def subscribe(self) -> AsyncIterator[int]:
@@ -65,7 +65,7 @@ class RedisBroker:
                             self._local.deliver(int(slot_id))
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.warning("Redis subscription lost; reconnecting", exc_info=True)
             self._connected = False
             await asyncio.sleep(delay)

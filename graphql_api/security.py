@@ -35,7 +35,8 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
-    """Constant-work check: with no hash (unknown user) a dummy hash is verified and False returned."""
+    """Constant-work check: with no hash (unknown user) a dummy hash is verified, False
+    returned."""
     if password_hash is None:
         _pwd_context.verify(password, DUMMY_HASH)
         return False

@@ -51,8 +51,28 @@ SERVICES = [
     ("Dental check-up", 2, 30),
     ("Nutrition workshop", 15, 90),
 ]
-FIRST_NAMES = ["Ada", "Ben", "Chloé", "Dmitri", "Emma", "Farah", "Gustav", "Hana", "Ivan", "Jun",
-               "Kofi", "Lena", "Mateo", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq"]
+FIRST_NAMES = [
+    "Ada",
+    "Ben",
+    "Chloé",
+    "Dmitri",
+    "Emma",
+    "Farah",
+    "Gustav",
+    "Hana",
+    "Ivan",
+    "Jun",
+    "Kofi",
+    "Lena",
+    "Mateo",
+    "Nora",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tariq",
+]
 LAST_NAMES = ["Okafor", "Müller", "Tanaka", "Silva", "Nguyen", "Kowalski", "Haddad", "Larsen"]
 
 
@@ -93,7 +113,10 @@ async def _seed(session: AsyncSession, *, demo: bool) -> str:
 
     admin = add_user("admin@example.com", "Alex Admin", Role.ADMIN)
     staff_count, customer_count = (3, 40) if demo else (1, 1)
-    staff = [add_user(f"staff{i}@example.com", f"Sam Staff {i}", Role.STAFF) for i in range(1, staff_count + 1)]
+    staff = [
+        add_user(f"staff{i}@example.com", f"Sam Staff {i}", Role.STAFF)
+        for i in range(1, staff_count + 1)
+    ]
     customers = [
         add_user(
             f"customer{i:02d}@example.com",
@@ -145,7 +168,9 @@ async def _seed(session: AsyncSession, *, demo: bool) -> str:
     held: dict[int, list[BookingSlot]] = {c.id: [] for c in customers}
 
     def free(user: User, slot: BookingSlot) -> bool:
-        return all(s.ends_at <= slot.starts_at or s.starts_at >= slot.ends_at for s in held[user.id])
+        return all(
+            s.ends_at <= slot.starts_at or s.starts_at >= slot.ends_at for s in held[user.id]
+        )
 
     for slot in slots:
         past = slot.starts_at <= now
@@ -177,15 +202,30 @@ async def _seed(session: AsyncSession, *, demo: bool) -> str:
                 slot.booked_count += 1
                 held[customer.id].append(slot)
             elif status is BookingStatus.CANCELLED:
-                record(RecordKind.BOOKING_CANCELLED, booked_at + timedelta(hours=2), actor_id=customer.id, **ids)
+                record(
+                    RecordKind.BOOKING_CANCELLED,
+                    booked_at + timedelta(hours=2),
+                    actor_id=customer.id,
+                    **ids,
+                )
             else:
-                kind = RecordKind.BOOKING_COMPLETED if status is BookingStatus.COMPLETED else RecordKind.BOOKING_NO_SHOW
+                kind = (
+                    RecordKind.BOOKING_COMPLETED
+                    if status is BookingStatus.COMPLETED
+                    else RecordKind.BOOKING_NO_SHOW
+                )
                 record(kind, slot.ends_at, actor_id=slot.staff_id, **ids)
     if demo:
         future = [s for s in slots if s.starts_at > now + timedelta(days=3)]
         cancelled, closed = rng.sample(future, k=2)
         closed.status = SlotStatus.CLOSED
-        record(RecordKind.SLOT_UPDATED, now, actor_id=admin.id, slot_id=closed.id, note="changed: status")
+        record(
+            RecordKind.SLOT_UPDATED,
+            now,
+            actor_id=admin.id,
+            slot_id=closed.id,
+            note="changed: status",
+        )
         cancelled.status, cancelled.booked_count = SlotStatus.CANCELLED, 0
         await session.flush()
         for booking in (
@@ -197,9 +237,20 @@ async def _seed(session: AsyncSession, *, demo: bool) -> str:
         ).all():
             booking.status = BookingStatus.CANCELLED
             record(
-                RecordKind.BOOKING_CANCELLED, now, actor_id=admin.id, user_id=booking.user_id,
-                booking_id=booking.id, slot_id=cancelled.id, note="Instructor unwell",
+                RecordKind.BOOKING_CANCELLED,
+                now,
+                actor_id=admin.id,
+                user_id=booking.user_id,
+                booking_id=booking.id,
+                slot_id=cancelled.id,
+                note="Instructor unwell",
             )
-        record(RecordKind.SLOT_CANCELLED, now, actor_id=admin.id, slot_id=cancelled.id, note="Instructor unwell")
+        record(
+            RecordKind.SLOT_CANCELLED,
+            now,
+            actor_id=admin.id,
+            slot_id=cancelled.id,
+            note="Instructor unwell",
+        )
     await session.flush()
     return str(counts)

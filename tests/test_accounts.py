@@ -504,9 +504,9 @@ async def test_users_pagination_has_no_gaps_or_repeats(api: Api) -> None:
     after: str | None = None
     pages = 0
     while True:
-        users = (
-            await api.gql(USERS, {"first": 3, "after": after}, token=admin.token)
-        ).ok()["users"]
+        users = (await api.gql(USERS, {"first": 3, "after": after}, token=admin.token)).ok()[
+            "users"
+        ]
         pages += 1
         assert users["totalCount"] == 8
         assert len(users["edges"]) <= 3
@@ -616,9 +616,7 @@ async def test_setting_the_last_admin_to_admin_is_allowed(api: Api) -> None:
     assert result.ok()["setUserRole"]["role"] == "ADMIN"
 
 
-@pytest.mark.parametrize(
-    "bad_id", ["not-an-id", "", "VXNlcjphYmM", ids.encode("BookingSlot", 1)]
-)
+@pytest.mark.parametrize("bad_id", ["not-an-id", "", "VXNlcjphYmM", ids.encode("BookingSlot", 1)])
 async def test_set_user_role_bad_global_id_is_bad_user_input(api: Api, bad_id: str) -> None:
     admin = await api.user(Role.ADMIN)
     result = await api.gql(SET_ROLE, {"id": bad_id, "role": "STAFF"}, token=admin.token)

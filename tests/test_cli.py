@@ -33,7 +33,7 @@ def _run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[
 
 def _count(tmp_path: Path, table: str) -> int:
     with sqlite3.connect(tmp_path / "cli.db") as conn:
-        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
 def test_migrate_create_user_and_duplicate(tmp_path: Path) -> None:

@@ -16,12 +16,14 @@ async def test_access_log_has_operation_and_outcome_and_no_secrets(
     caplog.set_level(logging.DEBUG)
     secret_password = "a-very-secret-password-123"
     register = await api.gql(
-        """mutation Register($i: RegisterInput!) { register(input: $i) { accessToken refreshToken } }""",
+        """mutation Register($i: RegisterInput!) {
+            register(input: $i) { accessToken refreshToken } }""",
         {"i": {"email": "logme@example.com", "password": secret_password, "fullName": "Log Me"}},
     )
     tokens = register.ok()["register"]
     failed = await api.gql(
-        """mutation Login { login(input: {email: "logme@example.com", password: "wrong-password-1"}) {
+        """mutation Login {
+            login(input: {email: "logme@example.com", password: "wrong-password-1"}) {
             accessToken } }"""
     )
     assert failed.code == "UNAUTHENTICATED"

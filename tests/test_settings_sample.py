@@ -27,8 +27,7 @@ def test_env_sample_lists_every_setting_with_a_comment() -> None:
 def test_env_sample_values_are_accepted() -> None:
     values = {}
     for line in SAMPLE.read_text(encoding="utf-8").splitlines():
-        if match := re.match(r"^([A-Z_]+)=(.*)$", line):
-            if match.group(2):
-                raw = match.group(2)
-                values[match.group(1).lower()] = json.loads(raw) if raw.startswith("[") else raw
+        if (match := re.match(r"^([A-Z_]+)=(.+)$", line)) is not None:
+            raw = match.group(2)
+            values[match.group(1).lower()] = json.loads(raw) if raw.startswith("[") else raw
     Settings(_env_file=None, **values)  # type: ignore[arg-type]

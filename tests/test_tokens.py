@@ -234,9 +234,7 @@ async def test_token_with_a_numeric_subject_claim_is_401(api: Api) -> None:
 
 
 @pytest.mark.parametrize("typ", [None, "JWT", "rt+jwt", "AT+JWT-other"])
-async def test_token_without_the_access_token_typ_header_is_401(
-    api: Api, typ: str | None
-) -> None:
+async def test_token_without_the_access_token_typ_header_is_401(api: Api, typ: str | None) -> None:
     account = await api.user()
     assert_invalid_token(await me_with(api, forge(settings_of(api), account.id, typ=typ)))
 

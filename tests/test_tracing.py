@@ -37,7 +37,8 @@ async def test_spans_only_when_enabled_and_without_secrets(
         await client.post(
             "/graphql",
             json={
-                "query": 'mutation { login(input: {email: "x@example.com", password: "hunter2-secret"}) { accessToken } }'
+                "query": 'mutation { login(input: {email: "x@example.com", '
+                'password: "hunter2-secret"}) { accessToken } }'
             },
         )
     await app.state.db.dispose()

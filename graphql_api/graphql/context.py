@@ -13,8 +13,8 @@ from graphql_api.config import Settings
 from graphql_api.db import Database
 from graphql_api.errors import Forbidden, InvalidToken, Unauthenticated
 from graphql_api.graphql.loaders import Loaders
-from graphql_api.models import Role, User
 from graphql_api.metrics import Metrics
+from graphql_api.models import Role, User
 from graphql_api.pubsub import Broker
 from graphql_api.ratelimit import Limits
 
@@ -65,7 +65,8 @@ class Context(BaseContext):
         self._viewer: asyncio.Future[ViewerState] | None = None
 
     def use_authorization(self, authorization: str | None) -> None:
-        """Replace the credentials (WebSocket: they arrive in `connection_init`, after the context)."""
+        """Replace the credentials (over WebSocket they arrive in `connection_init`, after the
+        context was built)."""
         self._token = bearer_token(authorization)
         self._viewer = None
 

@@ -17,7 +17,9 @@ from graphql_api.graphql import limits
 log = logging.getLogger("graphql_api.errors")
 
 MASKED_MESSAGE = "Unexpected error."
-_TOKEN_LIMIT_HINT = "tokens"  # graphql-core: "Document contains more than N tokens. Parsing aborted."
+_TOKEN_LIMIT_HINT = (
+    "tokens"  # graphql-core: "Document contains more than N tokens. Parsing aborted."
+)
 # graphql-core's messages when a scalar refuses an input: a variable value, or an inline literal
 # (ValuesOfCorrectTypeRule wraps the scalar's ValueError, so `original_error` is set for both).
 _INPUT_ERRORS = ("Variable '$", "Expected value of type ")
@@ -63,7 +65,11 @@ def format_error(error: GraphQLError) -> GraphQLError:
         return error
     if error.path is None and (original is None or error.message.startswith(_INPUT_ERRORS)):
         # Parse, validation and variable errors: the document or its input is at fault.
-        is_token_limit = original is None and _TOKEN_LIMIT_HINT in error.message and "Parsing aborted" in error.message
+        is_token_limit = (
+            original is None
+            and _TOKEN_LIMIT_HINT in error.message
+            and "Parsing aborted" in error.message
+        )
         code = QueryTooComplex.code if is_token_limit else "BAD_USER_INPUT"
         return GraphQLError(
             error.message,

@@ -6,6 +6,7 @@ import base64
 import binascii
 
 from graphql_api.errors import BadUserInput
+from graphql_api.pagination import MAX_ROW_ID
 
 TYPE_NAMES = frozenset({"User", "BookingSlot", "Booking", "Record"})
 
@@ -18,7 +19,9 @@ def decode_any(global_id: str, argument: str = "id") -> tuple[str, int]:
     try:
         raw = base64.urlsafe_b64decode((global_id + "=" * (-len(global_id) % 4)).encode()).decode()
         type_name, _, pk_text = raw.partition(":")
-        if type_name not in TYPE_NAMES or not pk_text.isdigit() or len(pk_text) > 18:
+        if type_name not in TYPE_NAMES or not pk_text.isdigit() or len(pk_text) > 10:
+            raise ValueError(global_id)
+        if int(pk_text) > MAX_ROW_ID:  # no such row can exist; PostgreSQL would refuse the query
             raise ValueError(global_id)
         return type_name, int(pk_text)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:

@@ -46,7 +46,9 @@ class Measure:
 
 
 class _Walker:
-    def __init__(self, fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any]):
+    def __init__(
+        self, fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any]
+    ):
         self.fragments = fragments
         self.variables = variables
         self.measure = Measure()
@@ -65,7 +67,9 @@ class _Walker:
             return MAX_PAGE_SIZE  # unknown: assume the worst
         return DEFAULT_PAGE_SIZE
 
-    def walk(self, selections: SelectionSetNode | None, depth: int, multiplier: int, seen: frozenset[str]) -> None:
+    def walk(
+        self, selections: SelectionSetNode | None, depth: int, multiplier: int, seen: frozenset[str]
+    ) -> None:
         if selections is None:
             return
         for node in selections.selections:
@@ -92,7 +96,9 @@ class _Walker:
                 self.walk(fragment.selection_set, depth, multiplier, seen | {name})
 
 
-def measure(document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any]) -> Measure:
+def measure(
+    document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any]
+) -> Measure:
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }

@@ -13,7 +13,6 @@ from graphql_api.errors import Unauthenticated
 from graphql_api.graphql import ids
 from graphql_api.graphql.permissions import IsAdmin, IsAuthenticated, IsStaff
 from graphql_api.graphql.types.base import Info
-from graphql_api.models import Role
 from graphql_api.graphql.types.inputs import (
     AddNoteInput,
     AuthPayload,
@@ -25,6 +24,7 @@ from graphql_api.graphql.types.inputs import (
     UpdateSlotInput,
 )
 from graphql_api.graphql.types.nodes import Booking, BookingSlot, Record, User
+from graphql_api.models import Role
 from graphql_api.services import auth as auth_service
 from graphql_api.services import bookings as booking_service
 from graphql_api.services import records as record_service
@@ -80,7 +80,7 @@ def _slot_changes(data: UpdateSlotInput) -> dict[str, Any]:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create a CUSTOMER account and sign in.")
-    async def register(self, info: Info, input: RegisterInput) -> AuthPayload:  # noqa: A002
+    async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
         await info.context.limits.check_register(info.context.client_ip)
         settings = info.context.settings
         pair = await _run(
@@ -92,7 +92,7 @@ class Mutation:
         return _auth_payload(pair)
 
     @strawberry.mutation
-    async def login(self, info: Info, input: LoginInput) -> AuthPayload:  # noqa: A002
+    async def login(self, info: Info, input: LoginInput) -> AuthPayload:
         limits, ip = info.context.limits, info.context.client_ip
         await limits.check_login(input.email, ip)
         settings = info.context.settings
@@ -124,7 +124,7 @@ class Mutation:
         description="Signs out every session (refresh and access tokens).",
         permission_classes=[IsAuthenticated],
     )
-    async def change_password(self, info: Info, input: ChangePasswordInput) -> bool:  # noqa: A002
+    async def change_password(self, info: Info, input: ChangePasswordInput) -> bool:
         viewer = await info.context.require_viewer()
         await _run(
             info,
@@ -138,7 +138,7 @@ class Mutation:
         return True
 
     @strawberry.mutation(permission_classes=[IsStaff])
-    async def create_slot(self, info: Info, input: CreateSlotInput) -> BookingSlot:  # noqa: A002
+    async def create_slot(self, info: Info, input: CreateSlotInput) -> BookingSlot:
         actor = await info.context.require_staff()
         staff_id = ids.decode_optional(input.staff_id, "User", "staffId")
         slot = await _run(
@@ -161,8 +161,8 @@ class Mutation:
     async def update_slot(
         self,
         info: Info,
-        id: strawberry.ID,  # noqa: A002
-        input: UpdateSlotInput,  # noqa: A002
+        id: strawberry.ID,
+        input: UpdateSlotInput,
     ) -> BookingSlot:
         actor = await info.context.require_staff()
         slot_id = ids.decode(id, "BookingSlot")
@@ -178,7 +178,10 @@ class Mutation:
         permission_classes=[IsStaff],
     )
     async def cancel_slot(
-        self, info: Info, id: strawberry.ID, reason: str | None = None  # noqa: A002
+        self,
+        info: Info,
+        id: strawberry.ID,
+        reason: str | None = None,
     ) -> BookingSlot:
         actor = await info.context.require_staff()
         slot_id = ids.decode(id, "BookingSlot")
@@ -188,7 +191,7 @@ class Mutation:
         return BookingSlot.from_model(slot)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
-    async def create_booking(self, info: Info, input: CreateBookingInput) -> Booking:  # noqa: A002
+    async def create_booking(self, info: Info, input: CreateBookingInput) -> Booking:
         actor = await info.context.require_viewer()
         slot_id = ids.decode(input.slot_id, "BookingSlot", "slotId")
         user_id = ids.decode_optional(input.user_id, "User", "userId")
@@ -207,7 +210,10 @@ class Mutation:
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     async def cancel_booking(
-        self, info: Info, id: strawberry.ID, reason: str | None = None  # noqa: A002
+        self,
+        info: Info,
+        id: strawberry.ID,
+        reason: str | None = None,
     ) -> Booking:
         actor = await info.context.require_viewer()
         booking_id = ids.decode(id, "Booking")
@@ -224,7 +230,10 @@ class Mutation:
         permission_classes=[IsAuthenticated],
     )
     async def reschedule_booking(
-        self, info: Info, id: strawberry.ID, slot_id: strawberry.ID  # noqa: A002
+        self,
+        info: Info,
+        id: strawberry.ID,
+        slot_id: strawberry.ID,
     ) -> Booking:
         actor = await info.context.require_viewer()
         booking_id = ids.decode(id, "Booking")
@@ -239,18 +248,24 @@ class Mutation:
 
     @strawberry.mutation(permission_classes=[IsStaff])
     async def complete_booking(
-        self, info: Info, id: strawberry.ID, note: str | None = None  # noqa: A002
+        self,
+        info: Info,
+        id: strawberry.ID,
+        note: str | None = None,
     ) -> Booking:
         return await _finish(info, id, models.BookingStatus.COMPLETED, note)
 
     @strawberry.mutation(permission_classes=[IsStaff])
     async def mark_no_show(
-        self, info: Info, id: strawberry.ID, note: str | None = None  # noqa: A002
+        self,
+        info: Info,
+        id: strawberry.ID,
+        note: str | None = None,
     ) -> Booking:
         return await _finish(info, id, models.BookingStatus.NO_SHOW, note)
 
     @strawberry.mutation(permission_classes=[IsStaff])
-    async def add_note(self, info: Info, input: AddNoteInput) -> Record:  # noqa: A002
+    async def add_note(self, info: Info, input: AddNoteInput) -> Record:
         actor = await info.context.require_staff()
         booking_id = ids.decode_optional(input.booking_id, "Booking", "bookingId")
         user_id = ids.decode_optional(input.user_id, "User", "userId")

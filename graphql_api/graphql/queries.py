@@ -94,7 +94,7 @@ class Query:
         return User.from_model(await info.context.require_viewer())
 
     @strawberry.field(description="Any object by its global id.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:  # noqa: A002
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)
 
     @strawberry.field(description="Slots ordered by start time. Public.")
@@ -103,7 +103,7 @@ class Query:
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        filter: SlotFilter | None = None,  # noqa: A002
+        filter: SlotFilter | None = None,
     ) -> Connection[BookingSlot]:
         page = PageRequest.of(first, after)
         flt = slot_filter(filter)
@@ -120,7 +120,7 @@ class Query:
         )
 
     @strawberry.field(description="One slot. Public.")
-    async def slot(self, info: Info, id: strawberry.ID) -> BookingSlot | None:  # noqa: A002
+    async def slot(self, info: Info, id: strawberry.ID) -> BookingSlot | None:
         row = await info.context.loaders.slot.load(ids.decode(id, "BookingSlot"))
         if row is None:
             raise NotFound("No such slot.")
@@ -135,7 +135,7 @@ class Query:
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        filter: BookingFilter | None = None,  # noqa: A002
+        filter: BookingFilter | None = None,
     ) -> Connection[Booking]:
         viewer = await info.context.require_viewer()
         page = PageRequest.of(first, after)
@@ -151,7 +151,7 @@ class Query:
         return connection(result, [Booking.from_model(r) for r in result.items], id_cursor, count)
 
     @strawberry.field(permission_classes=[IsAuthenticated])
-    async def booking(self, info: Info, id: strawberry.ID) -> Booking | None:  # noqa: A002
+    async def booking(self, info: Info, id: strawberry.ID) -> Booking | None:
         ids.decode(id, "Booking")
         node = await resolve_node(info, id)
         assert isinstance(node, Booking)
@@ -166,7 +166,7 @@ class Query:
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        filter: RecordFilter | None = None,  # noqa: A002
+        filter: RecordFilter | None = None,
     ) -> Connection[Record]:
         viewer = await info.context.require_viewer()
         page = PageRequest.of(first, after)
@@ -187,7 +187,7 @@ class Query:
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        filter: UserFilter | None = None,  # noqa: A002
+        filter: UserFilter | None = None,
     ) -> Connection[User]:
         page = PageRequest.of(first, after)
         role = filter.role if filter else None

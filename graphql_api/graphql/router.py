@@ -7,13 +7,13 @@ from dataclasses import replace
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from fastapi import Response
 from fastapi.responses import HTMLResponse
+from graphql import GraphQLError
 from starlette.requests import Request
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
-from graphql import GraphQLError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
@@ -61,8 +61,36 @@ def _is_request_error(result: ExecutionResult) -> bool:
     )
 
 
+_BODY_SHAPE = "The request body must be a JSON object, or a list of objects for a batch."
+
+
+def _check_batch_item(item: GraphQLRequestData) -> None:
+    """The checks Strawberry makes on a single request, for each operation of a batch."""
+    if not isinstance(item.query, str | None):
+        raise HTTPException(400, "The GraphQL operation's `query` must be a string or null.")
+    if not isinstance(item.operation_name, str | None):
+        raise HTTPException(400, "The `operationName` must be a string or null.")
+    for name, value in (("variables", item.variables), ("extensions", item.extensions)):
+        if not isinstance(value, dict | None):
+            raise HTTPException(400, f"The GraphQL operation's `{name}` must be an object or null.")
+
+
 class BookingRouter(GraphQLRouter[Context, None]):
     persisted_queries: PersistedQueries | None = None
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Strawberry assumes an object (or a list of objects): `5`, `"x"`, `null` or `[1]` would
+        raise AttributeError, a 500. They are 400, like any other malformed request."""
+        try:
+            data = await super().parse_http_body(request)
+        except AttributeError as exc:
+            raise HTTPException(400, _BODY_SHAPE) from exc
+        if isinstance(data, list):
+            for item in data:
+                _check_batch_item(item)
+        return data
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
         """Resolve persisted queries (APQ / allow-list) before Strawberry sees the document."""
@@ -78,6 +106,12 @@ class BookingRouter(GraphQLRouter[Context, None]):
                 )
             kwargs["request_data"] = replace(request_data, query=resolution.query)
         return await super().execute_single(*args, **kwargs)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson, not json: invalid UTF-8 and nesting past 1,024 levels raise its JSONDecodeError
+        # (a json.JSONDecodeError, so Strawberry answers 400) instead of UnicodeDecodeError or
+        # RecursionError, which were 500s.
+        return orjson.loads(data)
 
     def encode_json(self, data: object) -> str:
         # Text, not bytes: WebSocket messages must be text frames (graphql-transport-ws clients

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from collections.abc import Generator
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -41,8 +41,8 @@ _SECRET_ARGUMENTS = frozenset(
 
 
 def _tracing_extension() -> Any:
-    from strawberry.extensions.tracing import OpenTelemetryExtension
     from strawberry.extensions import LifecycleStep
+    from strawberry.extensions.tracing import OpenTelemetryExtension
 
     class RedactedOpenTelemetry(OpenTelemetryExtension):
         """Span attributes leave the process: never passwords or tokens. The document may hold

@@ -14,7 +14,9 @@ from graphql_api.services import slots as slot_service
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(description="Every change of a slot's bookedCount or status; all slots when slotId is null.")
+    @strawberry.subscription(
+        description="Every change of a slot's bookedCount or status; all slots when slotId is null."
+    )
     async def slot_changed(
         self, info: Info, slot_id: strawberry.ID | None = None
     ) -> AsyncGenerator[BookingSlot, None]:

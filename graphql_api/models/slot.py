@@ -19,7 +19,8 @@ class SlotStatus(enum.StrEnum):
 
 class BookingSlot(Base):
     """A bookable window. `booked_count` is the number of CONFIRMED bookings, kept by the same
-    conditional UPDATE that admits a booking, and guarded by a CHECK so no code path can overbook."""
+    conditional UPDATE that admits a booking, and guarded by a CHECK so no code path can
+    overbook."""
 
     __tablename__ = "booking_slots"
     __table_args__ = (

@@ -72,12 +72,16 @@ async def authenticate(session: AsyncSession, *, email: str, password: str) -> U
         normalized = None
     user = await user_service.get_by_email(session, normalized) if normalized else None
     ok = await asyncio.to_thread(
-        security.verify_password, password[: validation.MAX_PASSWORD * 4], user.password_hash if user else None
+        security.verify_password,
+        password[: validation.MAX_PASSWORD * 4],
+        user.password_hash if user else None,
     )
     return user if ok and user is not None else None
 
 
-async def login(session: AsyncSession, settings: Settings, *, email: str, password: str) -> TokenPair:
+async def login(
+    session: AsyncSession, settings: Settings, *, email: str, password: str
+) -> TokenPair:
     user = await authenticate(session, email=email, password=password)
     if user is None:
         raise Unauthenticated(_BAD_CREDENTIALS)

@@ -90,7 +90,13 @@ async def page_per_parent(
     if status is not None:
         where.append(Booking.status == status)
     return await queries.first_n_per_parent(
-        session, Booking, parent, parent_ids, order_by=[Booking.id], limit=page.first + 1, where=where
+        session,
+        Booking,
+        parent,
+        parent_ids,
+        order_by=[Booking.id],
+        limit=page.first + 1,
+        where=where,
     )
 
 
@@ -328,7 +334,9 @@ async def reschedule_booking(
     if not actor.is_staff and old_slot.starts_at <= utcnow():
         raise Conflict("This booking's slot has already started.")
     _require_bookable(new_slot)
-    await _check_user_free(session, user_id=booking.user_id, slot=new_slot, ignore_booking=booking.id)
+    await _check_user_free(
+        session, user_id=booking.user_id, slot=new_slot, ignore_booking=booking.id
+    )
     await _take_place(session, new_slot)
     await _release_place(session, old_slot.id)
     booking.slot_id = new_slot.id

@@ -29,11 +29,7 @@ async def first_n_per_parent(
     rank = func.row_number().over(partition_by=parent, order_by=list(order_by)).label("rank")
     ranked = select(model, rank).where(parent.in_(parent_ids), *where).subquery()
     row = aliased(model, ranked)
-    query = (
-        select(row)
-        .where(ranked.c.rank <= limit)
-        .order_by(ranked.c[parent.key], ranked.c.rank)
-    )
+    query = select(row).where(ranked.c.rank <= limit).order_by(ranked.c[parent.key], ranked.c.rank)
     grouped: dict[int, list[M]] = defaultdict(list)
     for item in (await session.scalars(query)).all():
         grouped[getattr(item, parent.key)].append(item)
@@ -47,9 +43,5 @@ async def count_per_parent(
     *,
     where: Sequence[ColumnElement[bool]] = (),
 ) -> dict[int, int]:
-    query = (
-        select(parent, func.count())
-        .where(parent.in_(parent_ids), *where)
-        .group_by(parent)
-    )
+    query = select(parent, func.count()).where(parent.in_(parent_ids), *where).group_by(parent)
     return {key: int(count) for key, count in (await session.execute(query)).all()}

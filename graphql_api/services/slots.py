@@ -56,7 +56,9 @@ def _conditions(flt: SlotFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-async def list_slots(session: AsyncSession, *, page: PageRequest, flt: SlotFilter) -> Page[BookingSlot]:
+async def list_slots(
+    session: AsyncSession, *, page: PageRequest, flt: SlotFilter
+) -> Page[BookingSlot]:
     """Ordered by start time, then id (a stable order for keyset cursors)."""
     query = select(BookingSlot).where(*_conditions(flt))
     if page.after is not None:
@@ -133,7 +135,9 @@ async def create_slot(
     _check_window(starts_at, ends_at)
     slot = BookingSlot(
         title=validation.check_text(title, "title"),
-        location=validation.check_optional_text(location, "location", max_length=validation.MAX_NAME),
+        location=validation.check_optional_text(
+            location, "location", max_length=validation.MAX_NAME
+        ),
         starts_at=starts_at,
         ends_at=ends_at,
         time_zone=validation.check_time_zone(time_zone),
@@ -232,6 +236,8 @@ async def cancel_slot(
     slot.status = SlotStatus.CANCELLED
     slot.booked_count = 0
     await session.flush()
-    records.write(session, RecordKind.SLOT_CANCELLED, actor_id=actor.id, slot_id=slot.id, note=reason)
+    records.write(
+        session, RecordKind.SLOT_CANCELLED, actor_id=actor.id, slot_id=slot.id, note=reason
+    )
     mark_slot_changed(session, slot.id)
     return slot

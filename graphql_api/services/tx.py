@@ -23,16 +23,17 @@ _CHANGED_SLOTS = "changed_slots"
 _RECORD_KINDS = "record_kinds"
 
 
-class CommitAndRaise(Exception):  # noqa: N818 - a control-flow signal, not an error
+class CommitAndRaise(Exception):
     """Raised by a unit of work whose changes must persist although it fails (for example,
-    revoking a token family on refresh-token reuse): the transaction commits, then `error` is raised."""
+    revoking a token family on refresh-token reuse): the transaction commits, then `error` is
+    raised."""
 
     def __init__(self, error: Exception) -> None:
         super().__init__(str(error))
         self.error = error
 
 
-class RetryTransaction(Exception):  # noqa: N818 - a control-flow signal, not an error
+class RetryTransaction(Exception):
     """Raised by a unit of work that found, under its locks, that a concurrent transaction changed
     what it read before locking (e.g. a booking moved to another slot): the transaction is rolled
     back and run again on fresh data; after the last attempt `error` is raised."""

@@ -78,7 +78,9 @@ async def list_users(
     return Page.from_overfetch(list(rows), page)
 
 
-async def count_users(session: AsyncSession, *, role: Role | None = None, search: str | None = None) -> int:
+async def count_users(
+    session: AsyncSession, *, role: Role | None = None, search: str | None = None
+) -> int:
     query = _filtered(select(func.count()).select_from(User), role=role, search=search)
     return int(await session.scalar(query) or 0)
 

@@ -59,7 +59,9 @@ def check_optional_text(
 
 def check_time_zone(name: str) -> str:
     if name not in _ZONES:
-        raise BadUserInput(f"`timeZone` {name!r} is not an IANA time zone name.", argument="timeZone")
+        raise BadUserInput(
+            f"`timeZone` {name!r} is not an IANA time zone name.", argument="timeZone"
+        )
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -8,8 +8,8 @@ from typing import Any, Generic, TypeAlias, TypeVar
 
 import strawberry
 
-from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.graphql.context import Context
+from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.pagination import Cursor, Page
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -20,7 +20,7 @@ from graphql_api.graphql.types.base import (
     id_cursor,
 )
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
-from graphql_api.pagination import PageRequest, Page
+from graphql_api.pagination import Page, PageRequest
 
 
 async def _load_user(info: Info, pk: int | None) -> User | None:
