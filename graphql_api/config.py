@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=2_000, ge=1)
     max_directives: int = Field(default=10, ge=0)
     max_query_cost: int = Field(default=10_000, ge=1)
+    max_field_repeats: int = Field(default=20, ge=1)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     batching: bool = False
     max_batch_size: int = Field(default=10, ge=1)

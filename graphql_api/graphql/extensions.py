@@ -37,7 +37,8 @@ def document_limits_extension(settings_limits: limits.DocumentLimits) -> type[Sc
                 )
                 problem = limits.violation(measured, settings_limits)
                 if problem is not None:
-                    # Setting errors here makes Strawberry skip validation and execution.
+                    # Setting errors here makes Strawberry (and our ValidationCache, which runs
+                    # after this extension) skip validation and execution.
                     ctx.pre_execution_errors = [
                         GraphQLError(problem, extensions={"code": QueryTooComplex.code})
                     ]

@@ -3,6 +3,7 @@ estimated cost that multiplies page sizes through nested connections."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ class DocumentLimits:
     max_aliases: int
     max_directives: int
     max_cost: int
+    max_field_repeats: int
 
 
 @dataclass(slots=True)
@@ -43,6 +45,7 @@ class Measure:
     aliases: int = 0
     directives: int = 0
     cost: int = 0
+    repeats: int = 0  # most occurrences of one response key in one selection set
 
 
 class _Walker:
@@ -68,15 +71,26 @@ class _Walker:
         return DEFAULT_PAGE_SIZE
 
     def walk(
-        self, selections: SelectionSetNode | None, depth: int, multiplier: int, seen: frozenset[str]
+        self,
+        selections: SelectionSetNode | None,
+        depth: int,
+        multiplier: int,
+        seen: frozenset[str],
+        keys: Counter[str] | None = None,
     ) -> None:
+        """`keys` counts response keys of one merged selection set (fragments included):
+        validation compares same-named fields pairwise, so many repeats cost quadratic time."""
         if selections is None:
             return
+        keys = Counter() if keys is None else keys
         for node in selections.selections:
             self.measure.directives += len(node.directives or ())
             if isinstance(node, FieldNode):
                 if node.alias is not None:
                     self.measure.aliases += 1
+                key = (node.alias or node.name).value
+                keys[key] += 1
+                self.measure.repeats = max(self.measure.repeats, keys[key])
                 if node.name.value.startswith("__"):
                     continue
                 self.measure.depth = max(self.measure.depth, depth)
@@ -86,14 +100,14 @@ class _Walker:
                     inner = multiplier * max(1, self.page_size(node))
                 self.walk(node.selection_set, depth + 1, inner, seen)
             elif isinstance(node, InlineFragmentNode):
-                self.walk(node.selection_set, depth, multiplier, seen)
+                self.walk(node.selection_set, depth, multiplier, seen, keys)
             elif isinstance(node, FragmentSpreadNode):
                 name = node.name.value
                 fragment = self.fragments.get(name)
                 if fragment is None or name in seen:  # unknown or cyclic: validation reports it
                     continue
                 self.measure.directives += len(fragment.directives or ())
-                self.walk(fragment.selection_set, depth, multiplier, seen | {name})
+                self.walk(fragment.selection_set, depth, multiplier, seen | {name}, keys)
 
 
 def measure(
@@ -115,6 +129,7 @@ def measure(
         total.aliases += m.aliases
         total.directives += m.directives
         total.cost += m.cost
+        total.repeats = max(total.repeats, m.repeats)
     return total
 
 
@@ -126,6 +141,11 @@ def violation(m: Measure, limits: DocumentLimits) -> str | None:
         return f"Query uses {m.aliases} aliases; the limit is {limits.max_aliases}."
     if m.directives > limits.max_directives:
         return f"Query uses {m.directives} directives; the limit is {limits.max_directives}."
+    if m.repeats > limits.max_field_repeats:
+        return (
+            f"A field is selected {m.repeats} times in one selection set; "
+            f"the limit is {limits.max_field_repeats}."
+        )
     if m.cost > limits.max_cost:
         return f"Query cost {m.cost} exceeds the limit of {limits.max_cost} objects."
     return None

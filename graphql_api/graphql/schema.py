@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -66,22 +66,35 @@ def _tracing_extension() -> Any:
     return lambda: RedactedOpenTelemetry(arg_filter=drop_secrets)
 
 
+class _ValidationCacheAfterLimits(ValidationCache):
+    """Strawberry's ValidationCache validates unconditionally and overwrites earlier errors;
+    a document the limits already refused is not validated at all."""
+
+    def on_validate(self) -> Iterator[None]:
+        if self.execution_context.pre_execution_errors:
+            yield
+            return
+        yield from super().on_validate()
+
+
 def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings()
     extensions: list[Any] = [
         ErrorFormatter,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
-        # After ValidationCache, which overwrites earlier validation results.
+        # Before validation: some validation rules are superlinear (a stack of 200 directives
+        # makes hundreds of errors), so a document over a limit must not reach them.
         document_limits_extension(
             DocumentLimits(
                 max_depth=settings.max_query_depth,
                 max_aliases=settings.max_aliases,
                 max_directives=settings.max_directives,
                 max_cost=settings.max_query_cost,
+                max_field_repeats=settings.max_field_repeats,
             )
         ),
+        lambda: _ValidationCacheAfterLimits(maxsize=1024),
     ]
     if settings.tracing:  # off by default: when off, not even imported
         extensions.append(_tracing_extension())
