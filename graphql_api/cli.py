@@ -159,6 +159,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run_handler(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        return int(args.handler(args, settings))
+    except DBAPIError as exc:
+        # A missing table or an unreachable server: one clear line, not a traceback with SQL.
+        print(
+            f"database error: {type(exc.orig).__name__}. Is DATABASE_URL right, "
+            "and has `graphql-api migrate` been run?",
+            file=sys.stderr,
+        )
+        return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -169,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    return int(args.handler(args, settings))
+    return _run_handler(args, settings)
 
 
 if __name__ == "__main__":

@@ -110,3 +110,19 @@ def test_production_refuses_to_start_without_a_strong_secret(tmp_path: Path, sec
     result = _run(tmp_path, "serve", "--port", "1", ENVIRONMENT="production", SECRET_KEY=secret)
     assert result.returncode == 2
     assert "SECRET_KEY" in result.stderr
+
+
+def test_an_unmigrated_database_gets_one_clear_line(tmp_path: Path) -> None:
+    result = _run(
+        tmp_path,
+        "create-user",
+        "--email",
+        "a@example.com",
+        "--password",
+        "long enough",
+        "--role",
+        "admin",
+    )
+    assert result.returncode == 1
+    assert "graphql-api migrate" in result.stderr
+    assert "Traceback" not in result.stderr and "INSERT" not in result.stderr
