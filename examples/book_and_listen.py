@@ -24,9 +24,10 @@ LOGIN = gql(
 )
 OPEN_SLOTS = gql(
     """query OpenSlots {
-      slots(first: 10, filter: {availableOnly: true}) {
-        edges { node { id title startsAt remaining } }
+      slots(first: 50, filter: {availableOnly: true}) {
+        edges { node { id title startsAt endsAt remaining } }
       }
+      me { bookings(first: 100, status: CONFIRMED) { edges { node { slot { startsAt endsAt } } } } }
     }"""
 )
 SLOT_CHANGED = gql(
@@ -39,6 +40,17 @@ BOOK = gql(
       createBooking(input: {slotId: $slotId}) { id status slot { title } }
     }"""
 )
+CANCEL = gql("mutation Cancel($id: ID!) { cancelBooking(id: $id) { id status } }")
+
+
+def pick_free_slot(data: dict[str, Any]) -> dict[str, Any]:
+    """The first open slot that overlaps none of the user's confirmed bookings."""
+    held = [b["node"]["slot"] for b in data["me"]["bookings"]["edges"]]
+    for edge in data["slots"]["edges"]:
+        slot = edge["node"]
+        if all(h["endsAt"] <= slot["startsAt"] or h["startsAt"] >= slot["endsAt"] for h in held):
+            return dict(slot)
+    raise SystemExit("no open slot fits this user's calendar")
 
 
 async def run(url: str, email: str, password: str) -> dict[str, Any]:
@@ -57,19 +69,22 @@ async def run(url: str, email: str, password: str) -> dict[str, Any]:
         subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
     )
     async with Client(transport=http) as client, Client(transport=ws) as live:
-        slots = await client.execute(OPEN_SLOTS)
-        edges = slots["slots"]["edges"]
-        if not edges:
-            raise SystemExit("no open slot to book")
-        slot = edges[0]["node"]
+        slot = pick_free_slot(await client.execute(OPEN_SLOTS))
         updates = live.subscribe(SLOT_CHANGED, variable_values={"slotId": slot["id"]})
-        first_update = asyncio.ensure_future(anext(updates))  # type: ignore[arg-type]
+        next_update = asyncio.ensure_future(anext(updates))  # type: ignore[arg-type]
 
-        # graphql-transport-ws has no "subscribed" acknowledgement: give the server a moment to
-        # register the subscription before the booking it should report.
-        await asyncio.sleep(0.5)
         booking = await client.execute(BOOK, variable_values={"slotId": slot["id"]})
-        update = await asyncio.wait_for(first_update, timeout=10)
+        try:
+            update = await asyncio.wait_for(asyncio.shield(next_update), timeout=3)
+        except TimeoutError:
+            # graphql-transport-ws has no "subscribed" acknowledgement: the server may have
+            # registered the subscription just after our booking. It is registered now, so
+            # any later change reaches us: release the place and take it again.
+            booking_id = booking["createBooking"]["id"]
+            await client.execute(CANCEL, variable_values={"id": booking_id})
+            await asyncio.wait_for(next_update, timeout=10)
+            booking = await client.execute(BOOK, variable_values={"slotId": slot["id"]})
+            update = await asyncio.wait_for(anext(updates), timeout=10)  # type: ignore[arg-type]
     result = {
         "user": signed_in["login"]["user"]["fullName"],
         "slot": slot,
