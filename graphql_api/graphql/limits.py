@@ -94,7 +94,8 @@ class _Walker:
                 if node.name.value.startswith("__"):
                     continue
                 self.measure.depth = max(self.measure.depth, depth)
-                self.measure.cost += multiplier
+                if node.selection_set is not None:  # cost counts objects; leaves ride along
+                    self.measure.cost += multiplier
                 inner = multiplier
                 if node.name.value in CONNECTION_FIELDS and node.selection_set is not None:
                     inner = multiplier * max(1, self.page_size(node))
