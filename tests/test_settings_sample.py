@@ -31,3 +31,9 @@ def test_env_sample_values_are_accepted() -> None:
             raw = match.group(2)
             values[match.group(1).lower()] = json.loads(raw) if raw.startswith("[") else raw
     Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+def test_setup_docs_list_every_setting() -> None:
+    setup = (SAMPLE.parent / "docs" / "SETUP.md").read_text(encoding="utf-8")
+    missing = [name.upper() for name in Settings.model_fields if f"`{name.upper()}`" not in setup]
+    assert missing == []
