@@ -51,17 +51,24 @@ def document_limits_extension(settings_limits: limits.DocumentLimits) -> type[Sc
     return DocumentLimitsExtension
 
 
+def _rebuilt(
+    error: GraphQLError, message: str, extensions: dict[str, Any], *, keep_path: bool = True
+) -> GraphQLError:
+    """The same error (location, path) with a new message and extensions, and no original."""
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path if keep_path else None,
+        extensions=extensions,
+    )
+
+
 def format_error(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if isinstance(original, DomainError):
-        return GraphQLError(
-            original.message,
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions={**original.extensions, "code": original.code},
-        )
+        return _rebuilt(error, original.message, {**original.extensions, "code": original.code})
     if error.extensions and "code" in error.extensions:
         return error
     if error.path is None and (original is None or error.message.startswith(_INPUT_ERRORS)):
@@ -72,27 +79,14 @@ def format_error(error: GraphQLError) -> GraphQLError:
             and "Parsing aborted" in error.message
         )
         code = QueryTooComplex.code if is_token_limit else "BAD_USER_INPUT"
-        return GraphQLError(
-            error.message,
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            extensions={"code": code},
-        )
+        return _rebuilt(error, error.message, {"code": code}, keep_path=False)
     log.error(
         "unexpected error at %s: %r",
         ".".join(str(p) for p in error.path or ["<operation>"]),
         original,
         exc_info=original if original is not None else None,
     )
-    return GraphQLError(
-        MASKED_MESSAGE,
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        extensions={"code": "INTERNAL_SERVER_ERROR"},
-    )
+    return _rebuilt(error, MASKED_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"})
 
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
@@ -103,14 +97,7 @@ def _without_suggestions(error: GraphQLError) -> GraphQLError:
     arguments, enum values and types are not), so the schema cannot be mapped by guessing."""
     if "Did you mean" not in error.message:
         return error
-    return GraphQLError(
-        _SUGGESTION.sub("", error.message),
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        extensions=error.extensions,
-    )
+    return _rebuilt(error, _SUGGESTION.sub("", error.message), dict(error.extensions or {}))
 
 
 class ErrorFormatter(SchemaExtension):

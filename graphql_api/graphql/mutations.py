@@ -52,26 +52,19 @@ def _auth_payload(pair: auth_service.TokenPair) -> AuthPayload:
     )
 
 
-_SLOT_FIELDS = {
-    "title": "title",
-    "location": "location",
-    "starts_at": "starts_at",
-    "ends_at": "ends_at",
-    "time_zone": "time_zone",
-    "capacity": "capacity",
-    "status": "status",
-}
+# UpdateSlotInput attributes that map 1:1 onto slot_service.update_slot's change keys; all of
+# them are required on the slot, so null means "leave as is" (location is handled apart).
+_REQUIRED_SLOT_FIELDS = ("title", "starts_at", "ends_at", "time_zone", "capacity", "status")
 
 
 def _slot_changes(data: UpdateSlotInput) -> dict[str, Any]:
-    changes = {
-        key: getattr(data, attr)
-        for attr, key in _SLOT_FIELDS.items()
-        if getattr(data, attr) is not strawberry.UNSET
-    }
-    for required in ("title", "starts_at", "ends_at", "time_zone", "capacity", "status"):
-        if required in changes and changes[required] is None:
-            del changes[required]  # null for a required field means "leave as is"
+    changes: dict[str, Any] = {}
+    for name in _REQUIRED_SLOT_FIELDS:
+        value = getattr(data, name)
+        if value is not strawberry.UNSET and value is not None:
+            changes[name] = value
+    if data.location is not strawberry.UNSET:
+        changes["location"] = data.location  # null clears it
     if data.staff_id is not strawberry.UNSET:
         changes["staff_id"] = ids.decode_optional(data.staff_id, "User", "staffId")
     return changes
