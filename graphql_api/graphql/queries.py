@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api import models
 from graphql_api.errors import NotFound
@@ -11,12 +15,14 @@ from graphql_api.graphql.permissions import IsAdmin, IsAuthenticated
 from graphql_api.graphql.types.base import Connection, Info, Node, connection, id_cursor
 from graphql_api.graphql.types.inputs import BookingFilter, RecordFilter, SlotFilter, UserFilter
 from graphql_api.graphql.types.nodes import Booking, BookingSlot, Record, User
-from graphql_api.pagination import Cursor, PageRequest
+from graphql_api.pagination import Cursor, Page, PageRequest
 from graphql_api.services import bookings as booking_service
 from graphql_api.services import records as record_service
 from graphql_api.services import slots as slot_service
 from graphql_api.services import users as user_service
 from graphql_api.services import validation
+
+N = TypeVar("N")
 
 
 def _slot_cursor(row: object) -> Cursor:
@@ -87,6 +93,25 @@ async def resolve_node(info: Info, global_id: str) -> Node:
     return Record.from_model(record)
 
 
+async def _listed(
+    info: Info,
+    fetch: Callable[[AsyncSession], Awaitable[Page[Any]]],
+    count: Callable[[AsyncSession], Awaitable[int]],
+    to_node: Callable[[Any], N],
+    cursor_of: Callable[[object], Cursor] = id_cursor,
+) -> Connection[N]:
+    """A root list: one read for the page; `totalCount` reads again only if it is selected."""
+    db = info.context.db
+    async with db.read() as session:
+        result = await fetch(session)
+
+    async def total() -> int:
+        async with db.read() as session:
+            return await count(session)
+
+    return connection(result, [to_node(row) for row in result.items], cursor_of, total)
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="The signed-in user.", permission_classes=[IsAuthenticated])
@@ -107,16 +132,12 @@ class Query:
     ) -> Connection[BookingSlot]:
         page = PageRequest.of(first, after)
         flt = slot_filter(filter)
-        db = info.context.db
-        async with db.read() as session:
-            result = await slot_service.list_slots(session, page=page, flt=flt)
-
-        async def count() -> int:
-            async with db.read() as session:
-                return await slot_service.count_slots(session, flt=flt)
-
-        return connection(
-            result, [BookingSlot.from_model(r) for r in result.items], _slot_cursor, count
+        return await _listed(
+            info,
+            lambda session: slot_service.list_slots(session, page=page, flt=flt),
+            lambda session: slot_service.count_slots(session, flt=flt),
+            BookingSlot.from_model,
+            _slot_cursor,
         )
 
     @strawberry.field(description="One slot. Public.")
@@ -140,15 +161,14 @@ class Query:
         viewer = await info.context.require_viewer()
         page = PageRequest.of(first, after)
         flt = booking_filter(filter)
-        db = info.context.db
-        async with db.read() as session:
-            result = await booking_service.list_bookings(session, viewer=viewer, page=page, flt=flt)
-
-        async def count() -> int:
-            async with db.read() as session:
-                return await booking_service.count_bookings(session, viewer=viewer, flt=flt)
-
-        return connection(result, [Booking.from_model(r) for r in result.items], id_cursor, count)
+        return await _listed(
+            info,
+            lambda session: booking_service.list_bookings(
+                session, viewer=viewer, page=page, flt=flt
+            ),
+            lambda session: booking_service.count_bookings(session, viewer=viewer, flt=flt),
+            Booking.from_model,
+        )
 
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def booking(self, info: Info, id: strawberry.ID) -> Booking | None:
@@ -171,15 +191,12 @@ class Query:
         viewer = await info.context.require_viewer()
         page = PageRequest.of(first, after)
         flt = record_filter(filter)
-        db = info.context.db
-        async with db.read() as session:
-            result = await record_service.list_records(session, viewer=viewer, page=page, flt=flt)
-
-        async def count() -> int:
-            async with db.read() as session:
-                return await record_service.count_records(session, viewer=viewer, flt=flt)
-
-        return connection(result, [Record.from_model(r) for r in result.items], id_cursor, count)
+        return await _listed(
+            info,
+            lambda session: record_service.list_records(session, viewer=viewer, page=page, flt=flt),
+            lambda session: record_service.count_records(session, viewer=viewer, flt=flt),
+            Record.from_model,
+        )
 
     @strawberry.field(description="ADMIN only.", permission_classes=[IsAdmin])
     async def users(
@@ -192,12 +209,9 @@ class Query:
         page = PageRequest.of(first, after)
         role = filter.role if filter else None
         search = filter.search if filter else None
-        db = info.context.db
-        async with db.read() as session:
-            result = await user_service.list_users(session, page=page, role=role, search=search)
-
-        async def count() -> int:
-            async with db.read() as session:
-                return await user_service.count_users(session, role=role, search=search)
-
-        return connection(result, [User.from_model(r) for r in result.items], id_cursor, count)
+        return await _listed(
+            info,
+            lambda session: user_service.list_users(session, page=page, role=role, search=search),
+            lambda session: user_service.count_users(session, role=role, search=search),
+            User.from_model,
+        )

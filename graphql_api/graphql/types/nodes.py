@@ -3,9 +3,12 @@ relations resolve through the per-request loaders, so nested lists cost one stat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, TypeVar
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from graphql_api import models
 from graphql_api.errors import Forbidden
@@ -22,6 +25,8 @@ from graphql_api.graphql.types.base import (
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.pagination import Page, PageRequest
 
+N = TypeVar("N")
+
 
 async def _load_user(info: Info, pk: int | None) -> User | None:
     if pk is None:
@@ -35,6 +40,26 @@ async def _load_slot(info: Info, pk: int | None) -> BookingSlot | None:
         return None
     row = await info.context.loaders.slot.load(pk)
     return BookingSlot.from_model(row) if row else None
+
+
+async def _children(
+    pages: DataLoader[ChildPageKey, list[Any]],
+    counts: DataLoader[ChildCountKey, int],
+    parent_id: int,
+    page: PageRequest,
+    status: BookingStatus | None,
+    to_node: Callable[[Any], N],
+) -> Connection[N]:
+    """A nested connection: its page through one batched loader, `totalCount` through another
+    (only if selected)."""
+    rows = await pages.load(ChildPageKey(parent_id, page, status))
+    result = Page.from_overfetch(rows, page)
+    return connection(
+        result,
+        [to_node(row) for row in result.items],
+        id_cursor,
+        lambda: counts.load(ChildCountKey(parent_id, status)),
+    )
 
 
 @strawberry.type(description="An account.")
@@ -80,13 +105,13 @@ class User(Node):
         if not await self._sees_private(info):
             return empty_connection()
         loaders = info.context.loaders
-        rows = await loaders.bookings_of_user.load(ChildPageKey(self._model.id, page, status))
-        result = Page.from_overfetch(rows, page)
-        return connection(
-            result,
-            [Booking.from_model(r) for r in result.items],
-            id_cursor,
-            lambda: loaders.booking_count_of_user.load(ChildCountKey(self._model.id, status)),
+        return await _children(
+            loaders.bookings_of_user,
+            loaders.booking_count_of_user,
+            self._model.id,
+            page,
+            status,
+            Booking.from_model,
         )
 
     @strawberry.field(description="Newest first. Empty unless it is you, or you are STAFF/ADMIN.")
@@ -97,13 +122,13 @@ class User(Node):
         if not await self._sees_private(info):
             return empty_connection()
         loaders = info.context.loaders
-        rows = await loaders.records_of_user.load(ChildPageKey(self._model.id, page))
-        result = Page.from_overfetch(rows, page)
-        return connection(
-            result,
-            [Record.from_model(r) for r in result.items],
-            id_cursor,
-            lambda: loaders.record_count_of_user.load(ChildCountKey(self._model.id)),
+        return await _children(
+            loaders.records_of_user,
+            loaders.record_count_of_user,
+            self._model.id,
+            page,
+            None,
+            Record.from_model,
         )
 
 
@@ -155,13 +180,13 @@ class BookingSlot(Node):
             raise Forbidden("Only STAFF and ADMIN see who booked a slot.")
         page = PageRequest.of(first, after)
         loaders = info.context.loaders
-        rows = await loaders.bookings_of_slot.load(ChildPageKey(self._model.id, page, status))
-        result = Page.from_overfetch(rows, page)
-        return connection(
-            result,
-            [Booking.from_model(r) for r in result.items],
-            id_cursor,
-            lambda: loaders.booking_count_of_slot.load(ChildCountKey(self._model.id, status)),
+        return await _children(
+            loaders.bookings_of_slot,
+            loaders.booking_count_of_slot,
+            self._model.id,
+            page,
+            status,
+            Booking.from_model,
         )
 
 
@@ -204,13 +229,13 @@ class Booking(Node):
     ) -> Connection[Record]:
         page = PageRequest.of(first, after)
         loaders = info.context.loaders
-        rows = await loaders.records_of_booking.load(ChildPageKey(self._model.id, page))
-        result = Page.from_overfetch(rows, page)
-        return connection(
-            result,
-            [Record.from_model(r) for r in result.items],
-            id_cursor,
-            lambda: loaders.record_count_of_booking.load(ChildCountKey(self._model.id)),
+        return await _children(
+            loaders.records_of_booking,
+            loaders.record_count_of_booking,
+            self._model.id,
+            page,
+            None,
+            Record.from_model,
         )
 
 
