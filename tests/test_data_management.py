@@ -126,7 +126,7 @@ async def test_copy_data_from_sqlite_to_postgresql(api: Api, database_url: str) 
             copied_api = Api(app, client)
             customer = await copied_api.user()
             third = await copied_api.book(customer, slots[2])
-            assert third.errors == [] or third.code == "SLOT_FULL"
+            assert third.errors == []  # slots[2] held one of its two places
             fresh = await copied_api.create_slot(await copied_api.user(Role.STAFF))
             assert fresh["id"] not in slots
         await app.state.db.dispose()
