@@ -101,8 +101,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             client_ip=connection.client.host if connection.client else None,
         )
 
+    schema = build_schema(settings)
+    app.state.schema = schema
     router = BookingRouter(
-        build_schema(settings),
+        schema,
         path="/graphql",
         context_getter=context_getter,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,

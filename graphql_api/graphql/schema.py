@@ -18,6 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from graphql_api.config import Settings
+from graphql_api.graphql.executor import FastExecutor
 from graphql_api.graphql.extensions import ErrorFormatter, document_limits_extension
 from graphql_api.graphql.limits import DocumentLimits
 from graphql_api.graphql.mutations import Mutation
@@ -106,6 +107,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         subscription=Subscription,
         types=[User, BookingSlot, Booking, Record],
         extensions=extensions,
+        execution_context_class=FastExecutor,
         config=StrawberryConfig(
             scalar_map={datetime: DATETIME_SCALAR},
             disable_field_suggestions=settings.is_production,

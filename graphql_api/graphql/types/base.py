@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeAlias, TypeVar
 
 import strawberry
 
+from graphql_api.graphql.batching import batched
 from graphql_api.graphql.context import Context
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.pagination import Cursor, Page
@@ -71,6 +73,10 @@ class Edge(Generic[N]):
     node: N
 
 
+async def _total_counts(_context: Context, connections: Sequence[Connection[Any]]) -> list[int]:
+    return list(await asyncio.gather(*(c._count() for c in connections)))
+
+
 @strawberry.type
 class Connection(Generic[N]):
     edges: list[Edge[N]]
@@ -78,6 +84,7 @@ class Connection(Generic[N]):
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="All items matching the filter (counted only when asked for).")
+    @batched(_total_counts)
     async def total_count(self) -> int:
         return await self._count()
 

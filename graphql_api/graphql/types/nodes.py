@@ -3,8 +3,9 @@ relations resolve through the per-request loaders, so nested lists cost one stat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import strawberry
@@ -13,6 +14,8 @@ from strawberry.dataloader import DataLoader
 from graphql_api import models
 from graphql_api.errors import Forbidden
 from graphql_api.graphql import ids
+from graphql_api.graphql.batching import batched
+from graphql_api.graphql.context import Context
 from graphql_api.graphql.loaders import ChildCountKey, ChildPageKey
 from graphql_api.graphql.types.base import (
     Connection,
@@ -28,38 +31,222 @@ from graphql_api.pagination import Page, PageRequest
 N = TypeVar("N")
 
 
-async def _load_user(info: Info, pk: int | None) -> User | None:
-    if pk is None:
-        return None
-    row = await info.context.loaders.user.load(pk)
-    return User.from_model(row) if row else None
+# Every relation is a batch function over all the parents of a level (the level-at-a-time
+# executor calls it once per level, see graphql/executor.py); each resolver is its batch
+# function applied to [self], so both executors run the same code.
 
 
-async def _load_slot(info: Info, pk: int | None) -> BookingSlot | None:
-    if pk is None:
-        return None
-    row = await info.context.loaders.slot.load(pk)
-    return BookingSlot.from_model(row) if row else None
+async def _users(context: Context, pks: Sequence[int | None]) -> list[User | None]:
+    rows = await context.loaders.user.load_many([pk for pk in pks if pk is not None])
+    found = iter(rows)
+    return [
+        None if pk is None else (User.from_model(row) if (row := next(found)) else None)
+        for pk in pks
+    ]
+
+
+async def _slots(context: Context, pks: Sequence[int | None]) -> list[BookingSlot | None]:
+    rows = await context.loaders.slot.load_many([pk for pk in pks if pk is not None])
+    found = iter(rows)
+    return [
+        None if pk is None else (BookingSlot.from_model(row) if (row := next(found)) else None)
+        for pk in pks
+    ]
+
+
+async def _bookings(context: Context, pks: Sequence[int | None]) -> list[Booking | None]:
+    rows = await context.loaders.booking.load_many([pk for pk in pks if pk is not None])
+    found = iter(rows)
+    return [
+        None if pk is None else (Booking.from_model(row) if (row := next(found)) else None)
+        for pk in pks
+    ]
 
 
 async def _children(
     pages: DataLoader[ChildPageKey, list[Any]],
     counts: DataLoader[ChildCountKey, int],
-    parent_id: int,
+    parent_ids: Sequence[int],
     page: PageRequest,
     status: BookingStatus | None,
     to_node: Callable[[Any], N],
-) -> Connection[N]:
-    """A nested connection: its page through one batched loader, `totalCount` through another
-    (only if selected)."""
-    rows = await pages.load(ChildPageKey(parent_id, page, status))
-    result = Page.from_overfetch(rows, page)
-    return connection(
-        result,
-        [to_node(row) for row in result.items],
-        id_cursor,
-        lambda: counts.load(ChildCountKey(parent_id, status)),
+) -> list[Connection[N]]:
+    """Nested connections: their pages through one batched loader, `totalCount` through
+    another (only if selected)."""
+    pages_rows = await pages.load_many([ChildPageKey(pk, page, status) for pk in parent_ids])
+    out: list[Connection[N]] = []
+    for parent_id, rows in zip(parent_ids, pages_rows, strict=True):
+        result = Page.from_overfetch(rows, page)
+        out.append(
+            connection(
+                result,
+                [to_node(row) for row in result.items],
+                id_cursor,
+                partial(counts.load, ChildCountKey(parent_id, status)),
+            )
+        )
+    return out
+
+
+async def _private_children(
+    context: Context,
+    users: Sequence[User],
+    page: PageRequest,
+    load: Callable[[Sequence[int]], Awaitable[list[Connection[N]]]],
+) -> list[Connection[N]]:
+    """A user's own lists: empty unless the viewer may see them."""
+    visible = await _sees_private(context, users)
+    connections = iter(
+        await load([u._model.id for u, ok in zip(users, visible, strict=True) if ok])
     )
+    return [next(connections) if ok else empty_connection() for ok in visible]
+
+
+async def _sees_private(context: Context, users: Sequence[User]) -> list[bool]:
+    if all(user._owner for user in users):
+        return [True] * len(users)
+    viewer = await context.viewer()
+    return [
+        user._owner or (viewer is not None and (viewer.is_staff or viewer.id == user._model.id))
+        for user in users
+    ]
+
+
+async def _user_emails(context: Context, users: Sequence[User]) -> list[str | None]:
+    visible = await _sees_private(context, users)
+    return [u._model.email if ok else None for u, ok in zip(users, visible, strict=True)]
+
+
+async def _user_bookings(
+    context: Context,
+    users: Sequence[User],
+    first: int | None = None,
+    after: str | None = None,
+    status: BookingStatus | None = None,
+) -> list[Connection[Booking]]:
+    page = PageRequest.of(first, after)
+    loaders = context.loaders
+    return await _private_children(
+        context,
+        users,
+        page,
+        lambda ids: _children(
+            loaders.bookings_of_user,
+            loaders.booking_count_of_user,
+            ids,
+            page,
+            status,
+            Booking.from_model,
+        ),
+    )
+
+
+async def _user_records(
+    context: Context,
+    users: Sequence[User],
+    first: int | None = None,
+    after: str | None = None,
+) -> list[Connection[Record]]:
+    page = PageRequest.of(first, after)
+    loaders = context.loaders
+    return await _private_children(
+        context,
+        users,
+        page,
+        lambda ids: _children(
+            loaders.records_of_user,
+            loaders.record_count_of_user,
+            ids,
+            page,
+            None,
+            Record.from_model,
+        ),
+    )
+
+
+async def _slot_staff(context: Context, slots: Sequence[BookingSlot]) -> list[User | None]:
+    return await _users(context, [slot._model.staff_id for slot in slots])
+
+
+async def _slot_bookings(
+    context: Context,
+    slots: Sequence[BookingSlot],
+    first: int | None = None,
+    after: str | None = None,
+    status: BookingStatus | None = None,
+) -> list[Connection[Booking]]:
+    viewer = await context.require_viewer()
+    if not viewer.is_staff:
+        raise Forbidden("Only STAFF and ADMIN see who booked a slot.")
+    page = PageRequest.of(first, after)
+    loaders = context.loaders
+    return await _children(
+        loaders.bookings_of_slot,
+        loaders.booking_count_of_slot,
+        [slot._model.id for slot in slots],
+        page,
+        status,
+        Booking.from_model,
+    )
+
+
+async def _booking_slots(context: Context, bookings: Sequence[Booking]) -> list[BookingSlot]:
+    found = await _slots(context, [booking._model.slot_id for booking in bookings])
+    assert None not in found  # a foreign key guarantees it
+    return found  # type: ignore[return-value]
+
+
+async def _booking_users(context: Context, bookings: Sequence[Booking]) -> list[User]:
+    found = await _users(context, [booking._model.user_id for booking in bookings])
+    assert None not in found  # a foreign key guarantees it
+    return found  # type: ignore[return-value]
+
+
+async def _booking_records(
+    context: Context,
+    bookings: Sequence[Booking],
+    first: int | None = None,
+    after: str | None = None,
+) -> list[Connection[Record]]:
+    page = PageRequest.of(first, after)
+    loaders = context.loaders
+    return await _children(
+        loaders.records_of_booking,
+        loaders.record_count_of_booking,
+        [booking._model.id for booking in bookings],
+        page,
+        None,
+        Record.from_model,
+    )
+
+
+def _record_users(
+    column: str,
+) -> Callable[[Context, Sequence[Record]], Awaitable[list[User | None]]]:
+    async def load(context: Context, records: Sequence[Record]) -> list[User | None]:
+        return await _users(context, [getattr(record._model, column) for record in records])
+
+    return load
+
+
+def _record_slots(
+    column: str,
+) -> Callable[[Context, Sequence[Record]], Awaitable[list[BookingSlot | None]]]:
+    async def load(context: Context, records: Sequence[Record]) -> list[BookingSlot | None]:
+        return await _slots(context, [getattr(record._model, column) for record in records])
+
+    return load
+
+
+async def _record_bookings(context: Context, records: Sequence[Record]) -> list[Booking | None]:
+    return await _bookings(context, [record._model.booking_id for record in records])
+
+
+_record_actors = _record_users("actor_id")
+_record_customers = _record_users("user_id")
+_record_slot = _record_slots("slot_id")
+_record_from_slot = _record_slots("from_slot_id")
+_record_to_slot = _record_slots("to_slot_id")
 
 
 @strawberry.type(description="An account.")
@@ -83,17 +270,13 @@ class User(Node):
             _owner=owner,
         )
 
-    async def _sees_private(self, info: Info) -> bool:
-        if self._owner:
-            return True
-        viewer = await info.context.viewer()
-        return viewer is not None and (viewer.is_staff or viewer.id == self._model.id)
-
     @strawberry.field(description="Null unless it is you, or you are STAFF/ADMIN.")
+    @batched(_user_emails)
     async def email(self, info: Info) -> str | None:
-        return self._model.email if await self._sees_private(info) else None
+        return (await _user_emails(info.context, [self]))[0]
 
     @strawberry.field(description="Empty unless it is you, or you are STAFF/ADMIN.")
+    @batched(_user_bookings)
     async def bookings(
         self,
         info: Info,
@@ -101,35 +284,14 @@ class User(Node):
         after: str | None = None,
         status: BookingStatus | None = None,
     ) -> Connection[Booking]:
-        page = PageRequest.of(first, after)
-        if not await self._sees_private(info):
-            return empty_connection()
-        loaders = info.context.loaders
-        return await _children(
-            loaders.bookings_of_user,
-            loaders.booking_count_of_user,
-            self._model.id,
-            page,
-            status,
-            Booking.from_model,
-        )
+        return (await _user_bookings(info.context, [self], first, after, status))[0]
 
     @strawberry.field(description="Newest first. Empty unless it is you, or you are STAFF/ADMIN.")
+    @batched(_user_records)
     async def records(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Record]:
-        page = PageRequest.of(first, after)
-        if not await self._sees_private(info):
-            return empty_connection()
-        loaders = info.context.loaders
-        return await _children(
-            loaders.records_of_user,
-            loaders.record_count_of_user,
-            self._model.id,
-            page,
-            None,
-            Record.from_model,
-        )
+        return (await _user_records(info.context, [self], first, after))[0]
 
 
 @strawberry.type(name="BookingSlot", description="A bookable window of time.")
@@ -164,10 +326,12 @@ class BookingSlot(Node):
         )
 
     @strawberry.field(description="Who runs it.")
+    @batched(_slot_staff)
     async def staff(self, info: Info) -> User | None:
-        return await _load_user(info, self._model.staff_id)
+        return (await _slot_staff(info.context, [self]))[0]
 
     @strawberry.field(description="STAFF/ADMIN only: customers see counts, not people.")
+    @batched(_slot_bookings)
     async def bookings(
         self,
         info: Info,
@@ -175,19 +339,7 @@ class BookingSlot(Node):
         after: str | None = None,
         status: BookingStatus | None = None,
     ) -> Connection[Booking]:
-        viewer = await info.context.require_viewer()
-        if not viewer.is_staff:
-            raise Forbidden("Only STAFF and ADMIN see who booked a slot.")
-        page = PageRequest.of(first, after)
-        loaders = info.context.loaders
-        return await _children(
-            loaders.bookings_of_slot,
-            loaders.booking_count_of_slot,
-            self._model.id,
-            page,
-            status,
-            Booking.from_model,
-        )
+        return (await _slot_bookings(info.context, [self], first, after, status))[0]
 
 
 @strawberry.type(description="One customer's place in a slot.")
@@ -212,31 +364,21 @@ class Booking(Node):
         )
 
     @strawberry.field
+    @batched(_booking_slots)
     async def slot(self, info: Info) -> BookingSlot:
-        slot = await _load_slot(info, self._model.slot_id)
-        assert slot is not None  # a foreign key guarantees it
-        return slot
+        return (await _booking_slots(info.context, [self]))[0]
 
     @strawberry.field
+    @batched(_booking_users)
     async def user(self, info: Info) -> User:
-        user = await _load_user(info, self._model.user_id)
-        assert user is not None  # a foreign key guarantees it
-        return user
+        return (await _booking_users(info.context, [self]))[0]
 
     @strawberry.field(description="This booking's history, newest first.")
+    @batched(_booking_records)
     async def records(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Record]:
-        page = PageRequest.of(first, after)
-        loaders = info.context.loaders
-        return await _children(
-            loaders.records_of_booking,
-            loaders.record_count_of_booking,
-            self._model.id,
-            page,
-            None,
-            Record.from_model,
-        )
+        return (await _booking_records(info.context, [self], first, after))[0]
 
 
 @strawberry.type(description="An immutable entry in the history.")
@@ -257,28 +399,31 @@ class Record(Node):
         )
 
     @strawberry.field(description="Who did it.")
+    @batched(_record_actors)
     async def actor(self, info: Info) -> User | None:
-        return await _load_user(info, self._model.actor_id)
+        return (await _record_actors(info.context, [self]))[0]
 
     @strawberry.field(description="The customer it concerns.")
+    @batched(_record_customers)
     async def user(self, info: Info) -> User | None:
-        return await _load_user(info, self._model.user_id)
+        return (await _record_customers(info.context, [self]))[0]
 
     @strawberry.field
+    @batched(_record_bookings)
     async def booking(self, info: Info) -> Booking | None:
-        if self._model.booking_id is None:
-            return None
-        row = await info.context.loaders.booking.load(self._model.booking_id)
-        return Booking.from_model(row) if row else None
+        return (await _record_bookings(info.context, [self]))[0]
 
     @strawberry.field
+    @batched(_record_slot)
     async def slot(self, info: Info) -> BookingSlot | None:
-        return await _load_slot(info, self._model.slot_id)
+        return (await _record_slot(info.context, [self]))[0]
 
     @strawberry.field(description="Reschedules: where the booking came from.")
+    @batched(_record_from_slot)
     async def from_slot(self, info: Info) -> BookingSlot | None:
-        return await _load_slot(info, self._model.from_slot_id)
+        return (await _record_from_slot(info.context, [self]))[0]
 
     @strawberry.field(description="Reschedules: where the booking went.")
+    @batched(_record_to_slot)
     async def to_slot(self, info: Info) -> BookingSlot | None:
-        return await _load_slot(info, self._model.to_slot_id)
+        return (await _record_to_slot(info.context, [self]))[0]

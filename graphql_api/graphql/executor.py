@@ -1,0 +1,411 @@
+"""A level-at-a-time executor for the same results as graphql-core's.
+
+graphql-core resolves every field of every object on its own: a `Path`, a
+`GraphQLResolveInfo`, Strawberry's resolver wrapper, `complete_value` walking
+NonNull/List/Leaf/Object, and an asyncio task for every pending field of every object. For
+Q-large in bench/ (~16,500 fields) that is ~90% of the request.
+
+This executor takes over below a field when it can plan the whole subtree in advance: every
+field in it is either a plain attribute (a Strawberry field without a resolver: scalar, enum,
+object or list) or a relation whose resolver has a batch form (graphql/batching.py). It then
+runs the subtree one *level* at a time: each scalar column is read in one loop over all the
+objects of that level, each relation is one call of its batch function for all of them.
+
+Everything else stays with graphql-core: root fields, mutations' top level, abstract types,
+fields without a batch form, `@defer`. Errors, too: if anything in a planned subtree raises
+(a permission, a bad cursor, a null in a non-null field), the subtree is executed again by
+graphql-core, which produces the standard partial result, error and path. Only queries' read
+paths run twice, and only when they fail. tests/test_executor.py compares both executors.
+
+With a schema extension that hooks `resolve` (tracing does), every field goes through
+graphql-core so the middleware sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    is_leaf_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
+from strawberry.types.field import StrawberryField
+
+from graphql_api.graphql.batching import BatchResolver, batch_resolver_of
+
+
+class _Unplannable(Exception):
+    """This subtree has something only graphql-core executes."""
+
+
+class _Fallback(Exception):
+    """A value this executor does not complete itself (null in a non-null field, a value the
+    scalar refuses, an unexpected object): graphql-core will produce the error."""
+
+
+# --- plans ----------------------------------------------------------------------------------
+
+# How to complete one column of values: ("leaf", coerce) | ("object", ObjectPlan) |
+# ("list", shape) | ("non_null", shape).
+Shape = tuple[Any, ...]
+
+
+@dataclass(slots=True)
+class Selection:
+    key: str
+    attribute: str | None  # a plain attribute ...
+    batch: BatchResolver | None  # ... or a relation's batch form
+    arguments: dict[str, Any]
+    shape: Shape
+
+
+@dataclass(slots=True)
+class ObjectPlan:
+    type_name: str
+    is_type_of: Callable[[Any, Any], Any] | None
+    keys: list[str]
+    typenames: list[str] = field(default_factory=list)
+    # (key, attribute, coerce, non_null) for scalar columns
+    leaves: list[tuple[str, str, Callable[[Any], Any], bool]] = field(default_factory=list)
+    nested: list[Selection] = field(default_factory=list)
+
+
+def _strawberry_field(field_def: GraphQLField) -> StrawberryField | None:
+    found = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    return found if isinstance(found, StrawberryField) else None
+
+
+def _is_plain_attribute(field_def: GraphQLField, strawberry_field: StrawberryField) -> bool:
+    """Strawberry resolves a field without a resolver with `getattr(source, python_name)`
+    and nothing else (no arguments, permissions or field extensions run for it)."""
+    return (
+        strawberry_field.is_basic_field
+        and bool(getattr(field_def.resolve, "_is_default", False))
+        and strawberry_field.default_resolver is getattr
+    )
+
+
+def _leaf_column(
+    field_def: GraphQLField, strawberry_field: StrawberryField
+) -> tuple[str, Callable[[Any], Any], bool] | None:
+    field_type = field_def.type
+    non_null = isinstance(field_type, GraphQLNonNull)
+    named = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+    if not isinstance(named, GraphQLScalarType | GraphQLEnumType):
+        return None
+    return (strawberry_field.python_name, _output_coercion(named), non_null)
+
+
+_enum_names: dict[GraphQLEnumType, Callable[[Any], Any]] = {}
+
+
+def _output_coercion(leaf_type: GraphQLScalarType | GraphQLEnumType) -> Callable[[Any], Any]:
+    """The type's own output coercion; for enums a table of its answers per member, since
+    Strawberry's enum type searches all values on every call (5% of Q-large)."""
+    if not isinstance(leaf_type, GraphQLEnumType):
+        return leaf_type.coerce_output_value
+    coerce = _enum_names.get(leaf_type)
+    if coerce is None:
+        original = leaf_type.coerce_output_value
+        wrapped = getattr(leaf_type, "wrapped_cls", None)
+        if not (isinstance(wrapped, type) and issubclass(wrapped, Enum)):
+            return original
+        names = {member: original(member) for member in wrapped}
+
+        def coerce(value: Any) -> Any:
+            return names[value] if type(value) is wrapped else original(value)
+
+        _enum_names[leaf_type] = coerce
+    return coerce
+
+
+class FastExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor; planned subtrees run a level at a time."""
+
+    def _uses_middleware(self) -> bool:
+        return self.middleware_manager is not None and bool(self.middleware_manager.middlewares)
+
+    # -- planning --------------------------------------------------------------------------
+
+    def _plan_shape(self, output_type: GraphQLOutputType, details: FieldDetailsList) -> Shape:
+        if isinstance(output_type, GraphQLNonNull):
+            return ("non_null", self._plan_shape(output_type.of_type, details))
+        if isinstance(output_type, GraphQLList):
+            return ("list", self._plan_shape(output_type.of_type, details))
+        if is_leaf_type(output_type):
+            return ("leaf", _output_coercion(output_type))
+        if is_object_type(output_type):
+            return ("object", self._plan_object(output_type, details))
+        raise _Unplannable  # interfaces and unions: graphql-core resolves the runtime type
+
+    def _plan_object(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> ObjectPlan:
+        grouped, new_defer_usages, *_ = self.collect_subfields(object_type, details)
+        if new_defer_usages:
+            raise _Unplannable
+        plan = ObjectPlan(object_type.name, object_type.is_type_of, list(grouped))
+        for key, field_details in grouped.items():
+            planned = self._plan_field(object_type, key, field_details)
+            if planned is _TYPENAME:
+                plan.typenames.append(key)
+            elif isinstance(planned, Selection):
+                plan.nested.append(planned)
+            else:
+                plan.leaves.append(planned)  # type: ignore[arg-type]
+        return plan
+
+    def _plan_field(
+        self, parent_type: GraphQLObjectType, key: str, details: FieldDetailsList
+    ) -> Selection | tuple[str, str, Callable[[Any], Any], bool] | object:
+        """One field: `_TYPENAME`, a scalar column (key, attribute, coerce, non_null), or a
+        Selection with its planned subtree. Raises _Unplannable."""
+        name = details[0].node.name.value
+        if name == "__typename":
+            return _TYPENAME
+        field_def = parent_type.fields.get(name)
+        strawberry_field = _strawberry_field(field_def) if field_def else None
+        if field_def is None or strawberry_field is None:
+            raise _Unplannable
+        if _is_plain_attribute(field_def, strawberry_field):
+            leaf = _leaf_column(field_def, strawberry_field)
+            if leaf is not None:
+                return (key, *leaf)
+            shape = self._plan_shape(field_def.type, details)
+            return Selection(key, strawberry_field.python_name, None, {}, shape)
+        resolver = strawberry_field.base_resolver
+        batch = batch_resolver_of(resolver.wrapped_func) if resolver else None
+        if batch is None:
+            raise _Unplannable
+        arguments = self._arguments(field_def, strawberry_field, details)
+        return Selection(key, None, batch, arguments, self._plan_shape(field_def.type, details))
+
+    def _arguments(
+        self,
+        field_def: GraphQLField,
+        strawberry_field: StrawberryField,
+        details: FieldDetailsList,
+    ) -> dict[str, Any]:
+        if not field_def.args:
+            return {}
+        first = details[0]
+        raw = get_argument_values(
+            field_def,
+            first.node,
+            self.variable_values,
+            first.fragment_variable_values,
+            self.hide_suggestions,
+        )
+        strawberry_schema = self.schema._strawberry_schema  # type: ignore[attr-defined]
+        return convert_arguments(
+            raw,
+            strawberry_field.arguments,
+            scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+            config=strawberry_schema.config,
+        )
+
+    def _planned(self, parent_type: GraphQLObjectType, key: str, details: FieldDetailsList) -> Any:
+        """`_plan_field`, memoised per request on the identity of `details` (graphql-core's
+        collect_subfields hands out the same lists for every object of a level); None when
+        graphql-core must execute the field."""
+        cache: dict[int, tuple[FieldDetailsList, Any]] = self.__dict__.setdefault("_plans", {})
+        cached = cache.get(id(details))
+        if cached is not None:
+            return cached[1]
+        try:
+            planned = self._plan_field(parent_type, key, details)
+        except _Unplannable:
+            planned = None
+        except Exception:
+            planned = None
+        cache[id(details)] = (details, planned)  # the list is kept so its id stays unique
+        return planned
+
+    # -- execution -------------------------------------------------------------------------
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        if self._uses_middleware():
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        try:
+            for response_name, details in grouped_field_set.items():
+                planned = self._planned(parent_type, response_name, details)
+                field_path = Path(path, response_name, parent_type.name)
+                if isinstance(planned, tuple):
+                    try:
+                        results[response_name] = _leaf_value(source_value, planned)
+                        continue
+                    except Exception:
+                        result = self.execute_field(
+                            parent_type, source_value, details, field_path, position_context
+                        )
+                elif isinstance(planned, Selection):
+                    result = self._run_planned(
+                        planned, parent_type, source_value, details, field_path, position_context
+                    )
+                elif planned is _TYPENAME:
+                    results[response_name] = parent_type.name
+                    continue
+                else:
+                    result = self.execute_field(
+                        parent_type, source_value, details, field_path, position_context
+                    )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[name] for name in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+        return _gather_fields(results, awaitable_fields)
+
+    async def _run_planned(
+        self,
+        selection: Selection,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        details: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        try:
+            values = await self._column(selection, [source_value])
+            return (await self._complete(selection.shape, values))[0]
+        except Exception:
+            # graphql-core executes the subtree again and reports the error its own way.
+            result = self.execute_field(parent_type, source_value, details, path, position_context)
+        return await result if self.is_awaitable(result) else result
+
+    async def _column(self, selection: Selection, parents: list[Any]) -> Sequence[Any]:
+        if selection.attribute is not None:
+            attribute = selection.attribute
+            return [getattr(parent, attribute) for parent in parents]
+        assert selection.batch is not None
+        values = await selection.batch(self.context_value, parents, **selection.arguments)
+        if len(values) != len(parents):
+            raise _Fallback
+        return values
+
+    async def _complete(self, shape: Shape, values: Sequence[Any]) -> list[Any]:
+        kind = shape[0]
+        if kind == "non_null":
+            completed = await self._complete(shape[1], values)
+            if any(value is None for value in completed):
+                raise _Fallback
+            return completed
+        if kind == "leaf":
+            coerce = shape[1]
+            out = [None if value is None else coerce(value) for value in values]
+            for value, coerced in zip(values, out, strict=True):
+                if value is not None and (coerced is None or coerced is Undefined):
+                    raise _Fallback
+            return out
+        if kind == "list":
+            lists: list[list[Any] | None] = []
+            for value in values:
+                if value is None:
+                    lists.append(None)
+                elif isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+                    raise _Fallback
+                else:
+                    lists.append(list(value))
+            items = [item for value in lists if value is not None for item in value]
+            completed_items = await self._complete(shape[1], items)
+            out = []
+            position = 0
+            for value in lists:
+                if value is None:
+                    out.append(None)
+                else:
+                    out.append(completed_items[position : position + len(value)])
+                    position += len(value)
+            return out
+        plan: ObjectPlan = shape[1]
+        present = [value for value in values if value is not None]
+        rows = iter(await self._run_object(plan, present))
+        return [None if value is None else next(rows) for value in values]
+
+    async def _run_object(self, plan: ObjectPlan, parents: list[Any]) -> list[dict[str, Any]]:
+        if not parents:
+            return []
+        if plan.is_type_of is not None and not all(plan.is_type_of(p, None) for p in parents):
+            raise _Fallback
+        rows = [dict.fromkeys(plan.keys) for _ in parents]
+        for key in plan.typenames:
+            for row in rows:
+                row[key] = plan.type_name
+        for leaf in plan.leaves:
+            key = leaf[0]
+            for row, parent in zip(rows, parents, strict=True):
+                row[key] = _leaf_value(parent, leaf)
+        if plan.nested:
+
+            async def fill(selection: Selection) -> None:
+                values = await self._column(selection, parents)
+                completed = await self._complete(selection.shape, values)
+                key = selection.key
+                for row, value in zip(rows, completed, strict=True):
+                    row[key] = value
+
+            if len(plan.nested) == 1:
+                await fill(plan.nested[0])
+            else:
+                await asyncio.gather(*(fill(selection) for selection in plan.nested))
+        return rows
+
+
+_TYPENAME = object()
+
+
+def _leaf_value(source: Any, leaf: tuple[str, str, Callable[[Any], Any], bool]) -> Any:
+    value = getattr(source, leaf[1])
+    if value is None:
+        if leaf[3]:
+            raise _Fallback
+        return None
+    try:
+        coerced = leaf[2](value)
+    except Exception as exc:
+        raise _Fallback from exc
+    if coerced is None or coerced is Undefined:
+        raise _Fallback
+    return coerced
+
+
+async def _gather_fields(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
+    if len(awaitable_fields) == 1:
+        name = awaitable_fields[0]
+        results[name] = await results[name]
+    else:
+        awaited = await gather_with_cancel(*(results[name] for name in awaitable_fields))
+        results.update(zip(awaitable_fields, awaited, strict=True))
+    return results

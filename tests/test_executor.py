@@ -1,0 +1,259 @@
+"""The level-at-a-time executor (graphql/executor.py) answers exactly as graphql-core does.
+
+Every document below is sent twice over HTTP to the same app and database: once as served
+(FastExecutor), once with Strawberry's stock graphql-core executor swapped in. The whole
+response (data, errors with their paths and codes, HTTP status) must be identical (errors in
+any order: they come in the order fields finish, which the spec leaves open), for
+anonymous callers, a customer and staff: nested relations, aliases, fragments, directives,
+variables, `__typename`, totalCount, and the error paths where the executor hands a subtree
+back to graphql-core (a FORBIDDEN relation, a bad nested cursor, a page size over the limit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from graphql_api.graphql.executor import FastExecutor
+from graphql_api.models import Role
+from tests.domain_helpers import (
+    add_note,
+    base_time,
+    book,
+    cancel_booking,
+    complete,
+    make_slot,
+    reschedule,
+)
+from tests.helpers import Account, Api
+
+RECORD = """id kind note createdAt actor { id fullName email } user { id fullName }
+    booking { id status } slot { id title } fromSlot { id } toSlot { id }"""
+
+EVERYTHING = f"""query Everything($n: Int) {{
+  slots(first: $n) {{
+    totalCount
+    pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }}
+    edges {{
+      cursor
+      node {{
+        __typename id title location startsAt endsAt timeZone capacity bookedCount remaining
+        status createdAt
+        staff {{ id fullName email role }}
+        bookings(first: 5) {{
+          totalCount
+          pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }}
+          edges {{
+            cursor
+            node {{
+              id customerName notes status createdAt updatedAt
+              slot {{ id title bookedCount }}
+              user {{
+                id email fullName role
+                bookings(first: 2) {{ totalCount edges {{ node {{ id status }} }} }}
+                records(first: 2) {{ totalCount edges {{ node {{ id kind }} }} }}
+              }}
+              records(first: 3) {{ totalCount edges {{ node {{ {RECORD} }} }} }}
+            }}
+          }}
+        }}
+      }}
+    }}
+  }}
+}}"""
+
+SHAPES = """query Shapes($withStaff: Boolean!, $n: Int, $status: BookingStatus) {
+  slots(first: $n) {
+    __typename
+    edges {
+      node {
+        ...SlotBits
+        one: bookings(first: 1) { edges { node { id __typename } } }
+        some: bookings(first: 2, status: $status) {
+          totalCount
+          pageInfo { __typename hasNextPage }
+          edges { node { id status user { ...UserBits } } }
+        }
+        staff @include(if: $withStaff) { fullName }
+        hidden: staff @skip(if: true) { id }
+      }
+    }
+  }
+}
+fragment SlotBits on BookingSlot { id title ... on BookingSlot { capacity remaining } }
+fragment UserBits on User { id fullName email }"""
+
+LISTS = f"""{{
+  bookings(first: 20) {{ edges {{ node {{ id status slot {{ id staff {{ fullName }} }}
+    user {{ email }} records {{ edges {{ node {{ kind }} }} }} }} }} }}
+  records(first: 30) {{ totalCount edges {{ node {{ {RECORD} }} }} }}
+  users(first: 20) {{ edges {{ node {{ id email role fullName
+    bookings {{ totalCount edges {{ node {{ id slot {{ title }} }} }} }}
+    records(first: 3) {{ totalCount edges {{ node {{ kind }} }} }} }} }} }}
+}}"""
+
+ME = """{
+  me {
+    id email fullName
+    bookings { edges { node { id status slot { title staff { fullName email } }
+      records { edges { node { kind note actor { fullName email } } } } } } }
+    records(first: 5) { totalCount edges { node { kind fromSlot { id } toSlot { id title } } } }
+  }
+}"""
+
+PUBLIC = """{ slots(first: 10) { edges { node { id title remaining staff { fullName email }
+  } } } }"""
+
+BAD_CURSOR = """{ slots(first: 3) { edges { node { id
+  bookings(after: "not-a-cursor") { edges { node { id } } } } } } }"""
+
+TOO_MANY = """{ slots(first: 3) { edges { node { id
+  bookings(first: 1000) { edges { node { id } } }
+  staff { fullName } } } } }"""
+
+FORBIDDEN_NESTED = """query($id: ID!) { booking(id: $id) { id user { email }
+  slot { title bookings { totalCount edges { node { id } } } } } }"""
+
+PARTIAL = """{ me { records(first: 20) { edges { node { kind note
+  slot { title bookings { totalCount } } } } } } }"""
+
+
+async def _world(api: Api) -> dict[str, Any]:
+    staff = await api.user(Role.STAFF, name="Staff Member")
+    other_staff = await api.user(Role.STAFF)
+    alice = await api.user()
+    bob = await api.user()
+    carol = await api.user()
+    slots = [
+        await make_slot(
+            api, staff, base_time(48 + 2 * i), capacity=3, title=f"Slot {i}", staffId=staff.gid
+        )
+        for i in range(4)
+    ]
+    slots.append(await make_slot(api, other_staff, base_time(60), location=None))  # no staff
+    kept = await book(api, alice, slots[0]["id"], notes="window seat")
+    await book(api, bob, slots[0]["id"])
+    moved = await book(api, alice, slots[1]["id"])
+    (await reschedule(api, alice.token, moved["id"], slots[2]["id"])).ok()
+    dropped = await book(api, carol, slots[3]["id"])
+    (await cancel_booking(api, carol.token, dropped["id"], "ill")).ok()
+    done = await book(api, bob, slots[4]["id"])
+    (await complete(api, staff.token, done["id"], "went well")).ok()
+    (await add_note(api, staff.token, note="called back", bookingId=kept["id"])).ok()
+    (await add_note(api, staff.token, note="prefers mornings", userId=bob.gid)).ok()
+    admin = await api.user(Role.ADMIN)
+    return {"staff": staff, "admin": admin, "alice": alice, "bob": bob, "kept": kept}
+
+
+@contextmanager
+def _graphql_core(api: Api) -> Iterator[None]:
+    schema = api.app.state.schema
+    assert schema.execution_context_class is FastExecutor
+    schema.execution_context_class = StrawberryGraphQLCoreExecutionContext
+    try:
+        yield
+    finally:
+        schema.execution_context_class = FastExecutor
+
+
+async def _same(
+    api: Api, query: str, variables: dict[str, Any] | None, who: Account | None
+) -> dict[str, Any]:
+    token = who.token if who else None
+    fast = await api.gql(query, variables, token=token)
+    with _graphql_core(api):
+        core = await api.gql(query, variables, token=token)
+    assert fast.status == core.status
+    assert fast.data == core.data
+    # The same errors; their order is the order fields finished in, which the spec leaves open.
+    assert sorted(fast.errors, key=repr) == sorted(core.errors, key=repr)
+    assert fast.body.keys() == core.body.keys()
+    return fast.body
+
+
+@pytest.fixture
+def planned_levels(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many objects the level-at-a-time path completed (so a test cannot pass by never
+    using it)."""
+    seen: list[int] = []
+    original = FastExecutor._run_object
+
+    async def counting(self: FastExecutor, plan: Any, parents: list[Any]) -> Any:
+        seen.append(len(parents))
+        return await original(self, plan, parents)
+
+    monkeypatch.setattr(FastExecutor, "_run_object", counting)
+    return seen
+
+
+async def test_nested_reads_are_identical_for_every_viewer(
+    api: Api, planned_levels: list[int]
+) -> None:
+    world = await _world(api)
+    staff, alice = world["staff"], world["alice"]
+    body = await _same(api, EVERYTHING, {"n": 10}, staff)
+    assert not body.get("errors")
+    slots = body["data"]["slots"]["edges"]
+    assert len(slots) == 5
+    assert slots[0]["node"]["bookings"]["edges"][0]["node"]["records"]["edges"]
+    assert max(planned_levels) >= 5  # all five slots completed as one level
+
+    # Customers and anonymous callers may not see bookings: the first refusal nulls the
+    # non-null chain up to `data`.
+    for who, code in ((alice, "FORBIDDEN"), (None, "UNAUTHENTICATED")):
+        body = await _same(api, EVERYTHING, {"n": 10}, who)
+        assert body["data"] is None
+        assert [e["extensions"]["code"] for e in body["errors"]] == [code]
+        path = body["errors"][0]["path"]
+        assert path[:2] == ["slots", "edges"] and path[3:] == ["node", "bookings"]
+
+
+async def test_fragments_aliases_directives_and_variables(api: Api) -> None:
+    world = await _world(api)
+    for variables in (
+        {"withStaff": True, "n": 3, "status": "CANCELLED"},
+        {"withStaff": False, "n": None, "status": None},
+    ):
+        body = await _same(api, SHAPES, variables, world["staff"])
+        assert not body.get("errors")
+    body = await _same(api, SHAPES, {"withStaff": True, "n": 3, "status": None}, world["bob"])
+    assert body["errors"]
+
+
+async def test_root_lists_me_and_public_views(api: Api) -> None:
+    world = await _world(api)
+    body = await _same(api, LISTS, None, world["admin"])
+    assert not body.get("errors")
+    assert body["data"]["records"]["totalCount"] >= 10
+    for who in (world["staff"], world["alice"]):  # users is FORBIDDEN to both
+        assert (await _same(api, LISTS, None, who))["errors"]
+    for who in (world["alice"], world["bob"], world["staff"]):
+        body = await _same(api, ME, None, who)
+        assert not body.get("errors")
+    for who in (None, world["alice"]):
+        body = await _same(api, PUBLIC, None, who)
+        slots = [edge["node"] for edge in body["data"]["slots"]["edges"]]
+        assert slots[0]["staff"] == {"fullName": "Staff Member", "email": None}
+        assert slots[-1]["staff"] is None
+
+
+async def test_errors_inside_a_planned_subtree_match(api: Api) -> None:
+    world = await _world(api)
+    staff, alice = world["staff"], world["alice"]
+    body = await _same(api, BAD_CURSOR, None, staff)
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"BAD_USER_INPUT"}
+    body = await _same(api, TOO_MANY, None, staff)
+    assert body["errors"]
+    body = await _same(api, FORBIDDEN_NESTED, {"id": world["kept"]["id"]}, alice)
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+    assert body["data"] == {"booking": None}  # the refusal nulls up to the nullable field
+    body = await _same(api, PARTIAL, None, alice)
+    records = [edge["node"] for edge in body["data"]["me"]["records"]["edges"]]
+    with_slot = [r for r in records if r["kind"] != "NOTE"]
+    assert with_slot and all(r["slot"] is None for r in with_slot)  # nulled, one error each
+    assert len(body["errors"]) >= len(with_slot)
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}
