@@ -1,9 +1,9 @@
 """Batch forms of relation resolvers, for the level-at-a-time executor (graphql/executor.py).
 
 A relation field keeps its ordinary Strawberry resolver, which is what graphql-core calls. It
-also names a batch function with `@batched(fn)`: `fn(context, parents, **arguments)` returns one
-value per parent, and the resolver is written as that function applied to `[self]`, so both
-executors run the same code (permissions included) and cannot drift apart.
+also names a batch function with `@batched(fn)`: `fn(context, parents, **arguments)` returns
+one value per parent (or an awaitable of them), and the resolver is that function applied to
+`[self]`, so both executors run the same code (permissions included) and cannot drift apart.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-BatchResolver = Callable[..., Awaitable[Sequence[Any]]]
+BatchResolver = Callable[..., Awaitable[Sequence[Any]] | Sequence[Any]]
 
 _ATTRIBUTE = "__batch_resolver__"
 

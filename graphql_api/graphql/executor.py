@@ -24,7 +24,7 @@ graphql-core so the middleware sees it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -310,7 +310,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             attribute = selection.attribute
             return [getattr(parent, attribute) for parent in parents]
         assert selection.batch is not None
-        values = await selection.batch(self.context_value, parents, **selection.arguments)
+        found = selection.batch(self.context_value, parents, **selection.arguments)
+        values: Sequence[Any] = await found if isinstance(found, Awaitable) else found
         if len(values) != len(parents):
             raise _Fallback
         return values

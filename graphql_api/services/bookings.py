@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy import ColumnElement, Row, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api.db import utcnow
@@ -81,7 +82,7 @@ async def page_per_parent(
     parent_ids: Sequence[int],
     page: PageRequest,
     status: BookingStatus | None,
-) -> dict[int, list[Booking]]:
+) -> dict[int, list[Row[Any]]]:
     """Bookings of many slots (or users) at once, oldest first, `page.first + 1` each."""
     parent = Booking.slot_id if by_slot else Booking.user_id
     where: list[ColumnElement[bool]] = []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api.errors import BadUserInput, NotFound
@@ -88,7 +89,7 @@ async def get_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Record]:
 
 async def page_per_parent(
     session: AsyncSession, *, by_booking: bool, parent_ids: Sequence[int], page: PageRequest
-) -> dict[int, list[Record]]:
+) -> dict[int, list[Row[Any]]]:
     """Records of many bookings (or users) at once, newest first, `page.first + 1` each."""
     parent = Record.booking_id if by_booking else Record.user_id
     where = [Record.id < page.after.id] if page.after is not None else []

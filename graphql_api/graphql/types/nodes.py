@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import strawberry
+from sqlalchemy import Row
 from strawberry.dataloader import DataLoader
 
 from graphql_api import models
@@ -349,10 +350,11 @@ class Booking(Node):
     status: BookingStatus
     created_at: datetime
     updated_at: datetime
-    _model: strawberry.Private[models.Booking]
+    # An ORM entity, or a plain row of the same columns (nested pages, services/queries.py).
+    _model: strawberry.Private[models.Booking | Row[Any]]
 
     @classmethod
-    def from_model(cls, row: models.Booking) -> Booking:
+    def from_model(cls, row: models.Booking | Row[Any]) -> Booking:
         return cls(
             id=strawberry.ID(ids.encode("Booking", row.id)),
             customer_name=row.customer_name,
@@ -386,10 +388,11 @@ class Record(Node):
     kind: RecordKind
     note: str | None
     created_at: datetime
-    _model: strawberry.Private[models.Record]
+    # An ORM entity, or a plain row of the same columns (nested pages, services/queries.py).
+    _model: strawberry.Private[models.Record | Row[Any]]
 
     @classmethod
-    def from_model(cls, row: models.Record) -> Record:
+    def from_model(cls, row: models.Record | Row[Any]) -> Record:
         return cls(
             id=strawberry.ID(ids.encode("Record", row.id)),
             kind=row.kind,
