@@ -13,6 +13,7 @@ from strawberry.extensions import SchemaExtension
 
 from graphql_api.errors import DomainError, InvalidToken, QueryTooComplex
 from graphql_api.graphql import limits
+from graphql_api.graphql.context import Context
 
 log = logging.getLogger("graphql_api.errors")
 
@@ -49,6 +50,16 @@ def document_limits_extension(settings_limits: limits.DocumentLimits) -> type[Sc
             yield
 
     return DocumentLimitsExtension
+
+
+class ReleaseLoaders(SchemaExtension):
+    """Empties the operation's DataLoaders when it is answered (Context.release_loaders)."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            context.release_loaders()
 
 
 def _rebuilt(

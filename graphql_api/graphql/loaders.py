@@ -146,3 +146,10 @@ class Loaders:
                 s, by_booking=False, parent_ids=ids
             ),
         )
+
+    def clear(self) -> None:
+        """Drop every cached value and pending batch reference (see Context.release_loaders)."""
+        for loader in vars(self).values():
+            if isinstance(loader, DataLoader):
+                loader.clear_all()
+                loader.batch = None

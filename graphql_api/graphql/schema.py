@@ -19,7 +19,11 @@ from strawberry.types import ExecutionContext
 
 from graphql_api.config import Settings
 from graphql_api.graphql.executor import FastExecutor
-from graphql_api.graphql.extensions import ErrorFormatter, document_limits_extension
+from graphql_api.graphql.extensions import (
+    ErrorFormatter,
+    ReleaseLoaders,
+    document_limits_extension,
+)
 from graphql_api.graphql.limits import DocumentLimits
 from graphql_api.graphql.mutations import Mutation
 from graphql_api.graphql.queries import Query
@@ -82,6 +86,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings()
     extensions: list[Any] = [
         ErrorFormatter,
+        ReleaseLoaders,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=1024),
         # Before validation: some validation rules are superlinear (a stack of 200 directives
