@@ -83,7 +83,8 @@ async def page_per_parent(
     page: PageRequest,
     status: BookingStatus | None,
 ) -> dict[int, list[Row[Any]]]:
-    """Bookings of many slots (or users) at once, oldest first, `page.first + 1` each."""
+    """Bookings of many slots (or users) at once, oldest first, `page.first + 1` each. A slot's
+    bookings carry their customer as `users__<column>` (USER_COLUMNS)."""
     parent = Booking.slot_id if by_slot else Booking.user_id
     where: list[ColumnElement[bool]] = []
     if page.after is not None:
@@ -98,7 +99,12 @@ async def page_per_parent(
         order_by=[Booking.id],
         limit=page.first + 1,
         where=where,
+        joined=[("user_id", User.metadata.tables["users"], USER_COLUMNS)] if by_slot else (),
     )
+
+
+# What a booking's customer is shown with (never the password hash).
+USER_COLUMNS = ("id", "email", "full_name", "role", "created_at")
 
 
 async def count_per_parent(

@@ -4,6 +4,7 @@ relations resolve through the per-request loaders, so nested lists cost one stat
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -30,6 +31,17 @@ from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.pagination import Page, PageRequest
 
 N = TypeVar("N")
+
+
+@dataclass(frozen=True, slots=True)
+class UserColumns:
+    """What a User node reads of its account, when it comes JOINed to another row."""
+
+    id: int
+    email: str
+    full_name: str
+    role: Role
+    created_at: datetime
 
 
 # Every relation is a batch function over all the parents of a level (the level-at-a-time
@@ -187,7 +199,7 @@ async def _slot_bookings(
         [slot._model.id for slot in slots],
         page,
         status,
-        Booking.from_model,
+        Booking.from_row_with_user,
     )
 
 
@@ -198,7 +210,11 @@ async def _booking_slots(context: Context, bookings: Sequence[Booking]) -> list[
 
 
 async def _booking_users(context: Context, bookings: Sequence[Booking]) -> list[User]:
-    found = await _users(context, [booking._model.user_id for booking in bookings])
+    """The customers: read with the page where it JOINed them (a slot's bookings), else
+    through the user loader."""
+    missing = [booking._model.user_id for booking in bookings if booking._user is None]
+    loaded = iter(await _users(context, missing) if missing else ())
+    found = [booking._user if booking._user is not None else next(loaded) for booking in bookings]
     assert None not in found  # a foreign key guarantees it
     return found  # type: ignore[return-value]
 
@@ -255,13 +271,13 @@ class User(Node):
     full_name: str
     role: Role
     created_at: datetime
-    _model: strawberry.Private[models.User]
+    _model: strawberry.Private[models.User | UserColumns]
     # The account that just proved who it is (AuthPayload.user): its owner, with or without
     # a bearer token on the request.
     _owner: strawberry.Private[bool] = False
 
     @classmethod
-    def from_model(cls, row: models.User, *, owner: bool = False) -> User:
+    def from_model(cls, row: models.User | UserColumns, *, owner: bool = False) -> User:
         return cls(
             id=strawberry.ID(ids.encode("User", row.id)),
             full_name=row.full_name,
@@ -352,9 +368,11 @@ class Booking(Node):
     updated_at: datetime
     # An ORM entity, or a plain row of the same columns (nested pages, services/queries.py).
     _model: strawberry.Private[models.Booking | Row[Any]]
+    # The customer, when the page that found this booking JOINed it.
+    _user: strawberry.Private[User | None] = None
 
     @classmethod
-    def from_model(cls, row: models.Booking | Row[Any]) -> Booking:
+    def from_model(cls, row: models.Booking | Row[Any], user: User | None = None) -> Booking:
         return cls(
             id=strawberry.ID(ids.encode("Booking", row.id)),
             customer_name=row.customer_name,
@@ -363,7 +381,20 @@ class Booking(Node):
             created_at=row.created_at,
             updated_at=row.updated_at,
             _model=row,
+            _user=user,
         )
+
+    @classmethod
+    def from_row_with_user(cls, row: Row[Any]) -> Booking:
+        """A row of services.bookings.page_per_parent for slots: the booking and its customer."""
+        customer = UserColumns(
+            id=row.users__id,
+            email=row.users__email,
+            full_name=row.users__full_name,
+            role=row.users__role,
+            created_at=row.users__created_at,
+        )
+        return cls.from_model(row, User.from_model(customer))
 
     @strawberry.field
     @batched(_booking_slots)
