@@ -36,8 +36,10 @@ if os.environ.get("BENCH_JSON") == "stdlib":
     from graphql_api.graphql import router as router_module
 
     # HTTP responses are encoded in create_response with orjson directly: swap that too.
+    # Responses only: request bodies are still decoded with orjson (decode_json).
     router_module.orjson = types.SimpleNamespace(  # type: ignore[assignment]
-        dumps=lambda data: json.dumps(data, separators=(",", ":")).encode()
+        dumps=lambda data: json.dumps(data, separators=(",", ":")).encode(),
+        loads=router_module.orjson.loads,
     )
 
 if os.environ.get("BENCH_CACHES") == "off":
