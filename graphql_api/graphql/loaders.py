@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import NamedTuple, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from strawberry.dataloader import DataLoader
 
 from graphql_api.db import Database
@@ -49,7 +49,7 @@ def _by_id_loader(
 def _page_loader(
     db: Database,
     fetch: Callable[
-        [AsyncSession, Sequence[int], PageRequest, BookingStatus | None],
+        [AsyncConnection, Sequence[int], PageRequest, BookingStatus | None],
         Awaitable[dict[int, list[T]]],
     ],
 ) -> DataLoader[ChildPageKey, list[T]]:
@@ -58,9 +58,9 @@ def _page_loader(
         for key in keys:
             groups[(key.page, key.status)].append(key.parent_id)
         found: dict[ChildPageKey, list[T]] = {}
-        async with db.read() as session:
+        async with db.engine.connect() as connection:  # Core statements: no ORM session needed
             for (page, status), parent_ids in groups.items():
-                pages = await fetch(session, parent_ids, page, status)
+                pages = await fetch(connection, parent_ids, page, status)
                 for parent_id in parent_ids:
                     found[ChildPageKey(parent_id, page, status)] = pages.get(parent_id, [])
         return [found[key] for key in keys]
@@ -70,16 +70,18 @@ def _page_loader(
 
 def _count_loader(
     db: Database,
-    fetch: Callable[[AsyncSession, Sequence[int], BookingStatus | None], Awaitable[dict[int, int]]],
+    fetch: Callable[
+        [AsyncConnection, Sequence[int], BookingStatus | None], Awaitable[dict[int, int]]
+    ],
 ) -> DataLoader[ChildCountKey, int]:
     async def load(keys: list[ChildCountKey]) -> list[int]:
         groups: dict[BookingStatus | None, list[int]] = defaultdict(list)
         for key in keys:
             groups[key.status].append(key.parent_id)
         found: dict[ChildCountKey, int] = {}
-        async with db.read() as session:
+        async with db.engine.connect() as connection:
             for status, parent_ids in groups.items():
-                counts = await fetch(session, parent_ids, status)
+                counts = await fetch(connection, parent_ids, status)
                 for parent_id in parent_ids:
                     found[ChildCountKey(parent_id, status)] = counts.get(parent_id, 0)
         return [found[key] for key in keys]

@@ -76,7 +76,7 @@ async def get_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Booking]
 
 
 async def page_per_parent(
-    session: AsyncSession,
+    session: queries.Reader,
     *,
     by_slot: bool,
     parent_ids: Sequence[int],
@@ -108,7 +108,11 @@ USER_COLUMNS = ("id", "email", "full_name", "role", "created_at")
 
 
 async def count_per_parent(
-    session: AsyncSession, *, by_slot: bool, parent_ids: Sequence[int], status: BookingStatus | None
+    session: queries.Reader,
+    *,
+    by_slot: bool,
+    parent_ids: Sequence[int],
+    status: BookingStatus | None,
 ) -> dict[int, int]:
     parent = Booking.slot_id if by_slot else Booking.user_id
     where = [Booking.status == status] if status is not None else []

@@ -88,7 +88,7 @@ async def get_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Record]:
 
 
 async def page_per_parent(
-    session: AsyncSession, *, by_booking: bool, parent_ids: Sequence[int], page: PageRequest
+    session: queries.Reader, *, by_booking: bool, parent_ids: Sequence[int], page: PageRequest
 ) -> dict[int, list[Row[Any]]]:
     """Records of many bookings (or users) at once, newest first, `page.first + 1` each."""
     parent = Record.booking_id if by_booking else Record.user_id
@@ -105,7 +105,7 @@ async def page_per_parent(
 
 
 async def count_per_parent(
-    session: AsyncSession, *, by_booking: bool, parent_ids: Sequence[int]
+    session: queries.Reader, *, by_booking: bool, parent_ids: Sequence[int]
 ) -> dict[int, int]:
     parent = Record.booking_id if by_booking else Record.user_id
     return await queries.count_per_parent(session, parent, parent_ids)
