@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from types import SimpleNamespace
 from typing import Any
 
 from aiodataloader import DataLoader
@@ -174,14 +173,7 @@ async def booking_user(booking: models.Booking, ctx: Context) -> Any:
     """A slot's bookings page JOINs each customer (services.bookings.page_per_parent), as it
     does for the product: use it, like the product does, instead of the user loader."""
     if hasattr(booking, "users__id"):
-        row: Any = booking
-        return SimpleNamespace(
-            id=row.users__id,
-            email=row.users__email,
-            full_name=row.users__full_name,
-            role=row.users__role,
-            created_at=row.users__created_at,
-        )
+        return booking_service.Customer.of(booking)  # type: ignore[arg-type]
     return await ctx.user.load(booking.user_id)
 
 

@@ -8,7 +8,7 @@ SQLite write transactions start with BEGIN IMMEDIATE and so run one at a time.""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api.db import utcnow
 from graphql_api.errors import AlreadyBooked, Conflict, Forbidden, NotFound, SlotFull
-from graphql_api.models import Booking, BookingSlot, BookingStatus, RecordKind, SlotStatus, User
+from graphql_api.models import (
+    Booking,
+    BookingSlot,
+    BookingStatus,
+    RecordKind,
+    Role,
+    SlotStatus,
+    User,
+)
 from graphql_api.pagination import Page, PageRequest
 from graphql_api.services import queries, records, validation
 from graphql_api.services import slots as slot_service
@@ -103,8 +111,29 @@ async def page_per_parent(
     )
 
 
-# What a booking's customer is shown with (never the password hash).
-USER_COLUMNS = ("id", "email", "full_name", "role", "created_at")
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """A booking's customer as page_per_parent JOINs it (never the password hash)."""
+
+    id: int
+    email: str
+    full_name: str
+    role: Role
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Row[Any]) -> Customer:
+        """The customer columns of a slot's bookings page row."""
+        return cls(
+            id=row.users__id,
+            email=row.users__email,
+            full_name=row.users__full_name,
+            role=row.users__role,
+            created_at=row.users__created_at,
+        )
+
+
+USER_COLUMNS = tuple(field.name for field in fields(Customer))
 
 
 async def count_per_parent(

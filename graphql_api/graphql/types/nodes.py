@@ -4,7 +4,6 @@ relations resolve through the per-request loaders, so nested lists cost one stat
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -29,19 +28,9 @@ from graphql_api.graphql.types.base import (
 )
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.pagination import Page, PageRequest
+from graphql_api.services.bookings import Customer
 
 N = TypeVar("N")
-
-
-@dataclass(frozen=True, slots=True)
-class UserColumns:
-    """What a User node reads of its account, when it comes JOINed to another row."""
-
-    id: int
-    email: str
-    full_name: str
-    role: Role
-    created_at: datetime
 
 
 # Every relation is a batch function over all the parents of a level (the level-at-a-time
@@ -271,13 +260,13 @@ class User(Node):
     full_name: str
     role: Role
     created_at: datetime
-    _model: strawberry.Private[models.User | UserColumns]
+    _model: strawberry.Private[models.User | Customer]
     # The account that just proved who it is (AuthPayload.user): its owner, with or without
     # a bearer token on the request.
     _owner: strawberry.Private[bool] = False
 
     @classmethod
-    def from_model(cls, row: models.User | UserColumns, *, owner: bool = False) -> User:
+    def from_model(cls, row: models.User | Customer, *, owner: bool = False) -> User:
         return cls(
             id=strawberry.ID(ids.encode("User", row.id)),
             full_name=row.full_name,
@@ -387,14 +376,7 @@ class Booking(Node):
     @classmethod
     def from_row_with_user(cls, row: Row[Any]) -> Booking:
         """A row of services.bookings.page_per_parent for slots: the booking and its customer."""
-        customer = UserColumns(
-            id=row.users__id,
-            email=row.users__email,
-            full_name=row.users__full_name,
-            role=row.users__role,
-            created_at=row.users__created_at,
-        )
-        return cls.from_model(row, User.from_model(customer))
+        return cls.from_model(row, User.from_model(Customer.of(row)))
 
     @strawberry.field
     @batched(_booking_slots)
