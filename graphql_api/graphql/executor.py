@@ -81,6 +81,8 @@ class ObjectPlan:
     type_name: str
     is_type_of: Callable[[Any, Any], Any] | None
     keys: list[str]
+    # Classes whose instances is_type_of accepts without looking (see _exact_classes).
+    exact: tuple[type, ...] = ()
     typenames: list[str] = field(default_factory=list)
     # (key, attribute, coerce, non_null) for scalar columns
     leaves: list[tuple[str, str, Callable[[Any], Any], bool]] = field(default_factory=list)
@@ -114,6 +116,20 @@ def _leaf_column(
 
 
 _enum_names: dict[GraphQLEnumType, Callable[[Any], Any]] = {}
+
+
+def _exact_classes(object_type: GraphQLObjectType) -> tuple[type, ...]:
+    """The Python classes of this GraphQL type (its class, and for a generic specialisation
+    such as `BookingEdge` the generic `Edge`). Strawberry's is_type_of accepts an instance of
+    them unless it was `strawberry.cast` to another type, which this API never does; checking
+    the class is ~10x cheaper per object than the call (3,000 objects per bench/ Q-large)."""
+    definition = object_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    origin = getattr(definition, "origin", None)
+    if not isinstance(origin, type):
+        return ()
+    concrete_of = getattr(definition, "concrete_of", None)
+    generic = getattr(concrete_of, "origin", None)
+    return (origin, generic) if isinstance(generic, type) else (origin,)
 
 
 def _output_coercion(leaf_type: GraphQLScalarType | GraphQLEnumType) -> Callable[[Any], Any]:
@@ -159,7 +175,9 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         grouped, new_defer_usages, *_ = self.collect_subfields(object_type, details)
         if new_defer_usages:
             raise _Unplannable
-        plan = ObjectPlan(object_type.name, object_type.is_type_of, list(grouped))
+        plan = ObjectPlan(
+            object_type.name, object_type.is_type_of, list(grouped), _exact_classes(object_type)
+        )
         for key, field_details in grouped.items():
             planned = self._plan_field(object_type, key, field_details)
             if planned is _TYPENAME:
@@ -358,8 +376,13 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     async def _run_object(self, plan: ObjectPlan, parents: list[Any]) -> list[dict[str, Any]]:
         if not parents:
             return []
-        if plan.is_type_of is not None and not all(plan.is_type_of(p, None) for p in parents):
-            raise _Fallback
+        is_type_of = plan.is_type_of
+        if is_type_of is not None:
+            exact = plan.exact
+            if not all(type(p) in exact for p in parents) and not all(
+                is_type_of(p, None) for p in parents
+            ):
+                raise _Fallback
         rows = [dict.fromkeys(plan.keys) for _ in parents]
         for key in plan.typenames:
             for row in rows:

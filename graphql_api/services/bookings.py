@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, exists, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api.db import utcnow
@@ -93,19 +94,30 @@ async def page_per_parent(
 ) -> dict[int, list[Row[Any]]]:
     """Bookings of many slots (or users) at once, oldest first, `page.first + 1` each. A slot's
     bookings carry their customer as `users__<column>` (USER_COLUMNS)."""
-    parent = Booking.slot_id if by_slot else Booking.user_id
-    where: list[ColumnElement[bool]] = []
-    if page.after is not None:
-        where.append(Booking.id > page.after.id)
-    if status is not None:
-        where.append(Booking.status == status)
+    after = page.after.id if page.after is not None else None
+    query = _page_query(by_slot, after is not None, status is not None)
+    parent_key = "slot_id" if by_slot else "user_id"
+    params = {"after": after, "status": status}
     return await queries.first_n_per_parent(
-        session,
+        session, query, parent_key, parent_ids, page.first + 1, **_given(params)
+    )
+
+
+def _given(params: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in params.items() if value is not None}
+
+
+@cache
+def _page_query(by_slot: bool, after: bool, status: bool) -> Select[Any]:
+    where: list[ColumnElement[bool]] = []
+    if after:
+        where.append(Booking.id > bindparam("after"))
+    if status:
+        where.append(Booking.status == bindparam("status"))
+    return queries.first_n_per_parent_query(
         Booking,
-        parent,
-        parent_ids,
+        Booking.slot_id if by_slot else Booking.user_id,
         order_by=[Booking.id],
-        limit=page.first + 1,
         where=where,
         joined=[("user_id", User.metadata.tables["users"], USER_COLUMNS)] if by_slot else (),
     )
@@ -143,9 +155,16 @@ async def count_per_parent(
     parent_ids: Sequence[int],
     status: BookingStatus | None,
 ) -> dict[int, int]:
-    parent = Booking.slot_id if by_slot else Booking.user_id
-    where = [Booking.status == status] if status is not None else []
-    return await queries.count_per_parent(session, parent, parent_ids, where=where)
+    query = _count_query(by_slot, status is not None)
+    return await queries.count_per_parent(session, query, parent_ids, **_given({"status": status}))
+
+
+@cache
+def _count_query(by_slot: bool, status: bool) -> Select[Any]:
+    return queries.count_per_parent_query(
+        Booking.slot_id if by_slot else Booking.user_id,
+        where=[Booking.status == bindparam("status")] if status else [],
+    )
 
 
 # --- writes -------------------------------------------------------------------------------

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api.errors import BadUserInput, NotFound
@@ -91,24 +92,33 @@ async def page_per_parent(
     session: queries.Reader, *, by_booking: bool, parent_ids: Sequence[int], page: PageRequest
 ) -> dict[int, list[Row[Any]]]:
     """Records of many bookings (or users) at once, newest first, `page.first + 1` each."""
-    parent = Record.booking_id if by_booking else Record.user_id
-    where = [Record.id < page.after.id] if page.after is not None else []
+    query = _page_query(by_booking, page.after is not None)
+    params = {"before": page.after.id} if page.after is not None else {}
+    parent_key = "booking_id" if by_booking else "user_id"
     return await queries.first_n_per_parent(
-        session,
+        session, query, parent_key, parent_ids, page.first + 1, **params
+    )
+
+
+@cache
+def _page_query(by_booking: bool, after: bool) -> Select[Any]:
+    return queries.first_n_per_parent_query(
         Record,
-        parent,
-        parent_ids,
+        Record.booking_id if by_booking else Record.user_id,
         order_by=[Record.id.desc()],
-        limit=page.first + 1,
-        where=where,
+        where=[Record.id < bindparam("before")] if after else [],
     )
 
 
 async def count_per_parent(
     session: queries.Reader, *, by_booking: bool, parent_ids: Sequence[int]
 ) -> dict[int, int]:
-    parent = Record.booking_id if by_booking else Record.user_id
-    return await queries.count_per_parent(session, parent, parent_ids)
+    return await queries.count_per_parent(session, _count_query(by_booking), parent_ids)
+
+
+@cache
+def _count_query(by_booking: bool) -> Select[Any]:
+    return queries.count_per_parent_query(Record.booking_id if by_booking else Record.user_id)
 
 
 async def add_note(

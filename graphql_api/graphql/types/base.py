@@ -18,6 +18,8 @@ Info: TypeAlias = strawberry.Info[Context, None]
 
 
 def _serialize_datetime(value: datetime) -> str:
+    if value.tzinfo is UTC:  # what the database layer hands out: no conversion needed
+        return value.isoformat()[:-6] + "Z"
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
