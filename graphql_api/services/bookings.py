@@ -136,16 +136,11 @@ class Customer:
     @classmethod
     def of(cls, row: Row[Any]) -> Customer:
         """The customer columns of a slot's bookings page row."""
-        return cls(
-            id=row.users__id,
-            email=row.users__email,
-            full_name=row.users__full_name,
-            role=row.users__role,
-            created_at=row.users__created_at,
-        )
+        return cls(*_customer_values(row))
 
 
 USER_COLUMNS = tuple(field.name for field in fields(Customer))
+_customer_values = queries.joined_reader(Booking, len(USER_COLUMNS))
 
 
 async def count_per_parent(

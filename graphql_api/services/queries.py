@@ -7,7 +7,8 @@ Python than reading a small page (measured: ~5% of bench/'s Q-large, more of Q-s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -64,6 +65,22 @@ def first_n_per_parent_query(
         .where(ranked.c.rank <= bindparam("limit"))
         .order_by(ranked.c[parent.key], ranked.c.rank)
     )
+
+
+def row_reader(model: type[Base], names: Sequence[str]) -> Callable[[Row[Any]], tuple[Any, ...]]:
+    """Reads `names` (two or more) from the rows of a `first_n_per_parent_query` by position
+    (the model's columns come first, in table order): a C `itemgetter` is ~15x cheaper than a
+    Row's attribute lookup, which adds up at thousands of rows per request."""
+    keys = [column.key for column in model.__table__.columns]
+    assert len(names) > 1, "itemgetter of one position returns a value, not a tuple"
+    return itemgetter(*(keys.index(name) for name in names))
+
+
+def joined_reader(model: type[Base], count: int) -> Callable[[Row[Any]], tuple[Any, ...]]:
+    """Reads the `count` (two or more) JOINed columns that follow the model's columns."""
+    width = len(model.__table__.columns)
+    assert count > 1, "itemgetter of one position returns a value, not a tuple"
+    return itemgetter(*range(width, width + count))
 
 
 async def first_n_per_parent(

@@ -58,40 +58,46 @@ class Node:
     id: strawberry.ID
 
 
-def _encoded(cursor: Cursor | None) -> str | None:
-    return cursor.encode() if cursor is not None else None
-
-
 # Cursors are encoded only when selected: most queries select few of them (Q-large in bench/
 # selects 50 of ~16,000).
+def _row_cursor(info: PageInfo, row: object | None) -> str | None:
+    return None if row is None else info._cursor_of(row).encode()
+
+
 def _start_cursors(_context: Context, infos: Sequence[PageInfo]) -> list[str | None]:
-    return [_encoded(info._start) for info in infos]
+    return [_row_cursor(info, info._start) for info in infos]
 
 
 def _end_cursors(_context: Context, infos: Sequence[PageInfo]) -> list[str | None]:
-    return [_encoded(info._end) for info in infos]
+    return [_row_cursor(info, info._end) for info in infos]
 
 
 def _edge_cursors(_context: Context, edges: Sequence[Edge[Any]]) -> list[str]:
     return [edge._cursor_of(edge._row).encode() for edge in edges]
 
 
+def _no_cursor(_row: object) -> Cursor:
+    raise AssertionError("an empty page has no cursors")
+
+
 @strawberry.type
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool
-    _start: strawberry.Private[Cursor | None]
-    _end: strawberry.Private[Cursor | None]
+    # The page's first and last rows, and how a row becomes a cursor.
+    _start: strawberry.Private[object | None]
+    _end: strawberry.Private[object | None]
+    _cursor_of: strawberry.Private[Callable[[object], Cursor]] = _no_cursor
 
     @strawberry.field
     @batched(_start_cursors)
     def start_cursor(self) -> str | None:
-        return _encoded(self._start)
+        return _row_cursor(self, self._start)
 
     @strawberry.field
     @batched(_end_cursors)
     def end_cursor(self) -> str | None:
-        return _encoded(self._end)
+        return _row_cursor(self, self._end)
 
 
 N = TypeVar("N")
@@ -141,8 +147,9 @@ def connection(
         page_info=PageInfo(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,
-            _start=cursor_of(rows[0]) if rows else None,
-            _end=cursor_of(rows[-1]) if rows else None,
+            _start=rows[0] if rows else None,
+            _end=rows[-1] if rows else None,
+            _cursor_of=cursor_of,
         ),
         _count=count,
     )

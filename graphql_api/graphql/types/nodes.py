@@ -29,8 +29,14 @@ from graphql_api.graphql.types.base import (
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.pagination import Page, PageRequest
 from graphql_api.services.bookings import Customer
+from graphql_api.services.queries import row_reader
 
 N = TypeVar("N")
+
+_booking_values = row_reader(
+    models.Booking, ("id", "customer_name", "notes", "status", "created_at", "updated_at")
+)
+_record_values = row_reader(models.Record, ("id", "kind", "note", "created_at"))
 
 
 # Every relation is a batch function over all the parents of a level (the level-at-a-time
@@ -138,7 +144,7 @@ async def _user_bookings(
             ids,
             page,
             status,
-            Booking.from_model,
+            Booking.from_row,
         ),
     )
 
@@ -161,7 +167,7 @@ async def _user_records(
             ids,
             page,
             None,
-            Record.from_model,
+            Record.from_row,
         ),
     )
 
@@ -222,7 +228,7 @@ async def _booking_records(
         [booking._model.id for booking in bookings],
         page,
         None,
-        Record.from_model,
+        Record.from_row,
     )
 
 
@@ -374,9 +380,24 @@ class Booking(Node):
         )
 
     @classmethod
+    def from_row(cls, row: Row[Any], user: User | None = None) -> Booking:
+        """A row of services.bookings.page_per_parent (from_model, read by position)."""
+        pk, customer_name, notes, status, created_at, updated_at = _booking_values(row)
+        return cls(
+            id=strawberry.ID(ids.encode("Booking", pk)),
+            customer_name=customer_name,
+            notes=notes,
+            status=status,
+            created_at=created_at,
+            updated_at=updated_at,
+            _model=row,
+            _user=user,
+        )
+
+    @classmethod
     def from_row_with_user(cls, row: Row[Any]) -> Booking:
         """A row of services.bookings.page_per_parent for slots: the booking and its customer."""
-        return cls.from_model(row, User.from_model(Customer.of(row)))
+        return cls.from_row(row, User.from_model(Customer.of(row)))
 
     @strawberry.field
     @batched(_booking_slots)
@@ -411,6 +432,18 @@ class Record(Node):
             kind=row.kind,
             note=row.note,
             created_at=row.created_at,
+            _model=row,
+        )
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Record:
+        """A row of services.records.page_per_parent (from_model, read by position)."""
+        pk, kind, note, created_at = _record_values(row)
+        return cls(
+            id=strawberry.ID(ids.encode("Record", pk)),
+            kind=kind,
+            note=note,
+            created_at=created_at,
             _model=row,
         )
 
