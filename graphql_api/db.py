@@ -82,6 +82,9 @@ class Database:
     engine: AsyncEngine
     read: async_sessionmaker[AsyncSession]
     write: async_sessionmaker[AsyncSession]
+    # SQLite only: connections whose statements run without BEGIN, each its own transaction,
+    # so one of them can serve all the reads of a request (graphql/reads.py).
+    autocommit_reads: AsyncEngine | None = None
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -106,8 +109,10 @@ def _install_sqlite_transaction_control(engine: AsyncEngine, busy_timeout_ms: in
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get("sqlite_autocommit", False):
+            return  # every statement its own transaction (see Database.autocommit_reads)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN")
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -138,4 +143,7 @@ def create_database(settings: Settings) -> Database:
         engine=engine,
         read=async_sessionmaker(engine, expire_on_commit=False),
         write=async_sessionmaker(write_engine, expire_on_commit=False),
+        autocommit_reads=(
+            engine.execution_options(sqlite_autocommit=True) if settings.is_sqlite else None
+        ),
     )

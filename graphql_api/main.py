@@ -99,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             metrics=metrics,
             authorization=connection.headers.get("authorization"),
             client_ip=connection.client.host if connection.client else None,
+            # A subscription lives long: its reads must not hold a connection meanwhile.
+            shared_reads=connection.scope["type"] == "http",
         )
 
     schema = build_schema(settings)

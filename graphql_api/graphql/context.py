@@ -13,6 +13,7 @@ from graphql_api.config import Settings
 from graphql_api.db import Database
 from graphql_api.errors import Forbidden, InvalidToken, Unauthenticated
 from graphql_api.graphql.loaders import Loaders
+from graphql_api.graphql.reads import Reads
 from graphql_api.metrics import Metrics
 from graphql_api.models import Role, User
 from graphql_api.pubsub import Broker
@@ -52,6 +53,7 @@ class Context(BaseContext):
         metrics: Metrics,
         authorization: str | None,
         client_ip: str | None = None,
+        shared_reads: bool = False,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -60,16 +62,37 @@ class Context(BaseContext):
         self.limits = limits
         self.metrics = metrics
         self.client_ip = client_ip
+        self._may_share_reads = shared_reads
+        self._share_reads = False  # until the operation is known to be a query
+        self._reads: Reads | None = None
         self._loaders: Loaders | None = None
         self._token = bearer_token(authorization)
         self._viewer: asyncio.Future[ViewerState] | None = None
 
     @property
+    def reads(self) -> Reads:
+        """Where this operation's reads run (graphql/reads.py; shared on SQLite over HTTP)."""
+        if self._reads is None:
+            self._reads = Reads(self.db, shared=self._may_share_reads and self._share_reads)
+        return self._reads
+
+    def share_reads(self, allowed: bool) -> None:
+        """Set before execution: whether this operation's reads may share one connection."""
+        self._share_reads = allowed
+
+    @property
     def loaders(self) -> Loaders:
         """This operation's DataLoaders (built on first use)."""
         if self._loaders is None:
-            self._loaders = Loaders(self.db)
+            self._loaders = Loaders(self.reads)
         return self._loaders
+
+    async def end_operation(self) -> None:
+        """The operation is answered: free its loaders and give back its read connection."""
+        self.release_loaders()
+        reads, self._reads = self._reads, None
+        if reads is not None:
+            await reads.close()
 
     def release_loaders(self) -> None:
         """Forget what this operation loaded, once it is answered.

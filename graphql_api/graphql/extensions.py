@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from graphql_api.errors import DomainError, InvalidToken, QueryTooComplex
 from graphql_api.graphql import limits
@@ -52,14 +53,26 @@ def document_limits_extension(settings_limits: limits.DocumentLimits) -> type[Sc
     return DocumentLimitsExtension
 
 
-class ReleaseLoaders(SchemaExtension):
-    """Empties the operation's DataLoaders when it is answered (Context.release_loaders)."""
+class OperationReads(SchemaExtension):
+    """Decides where an operation reads (graphql/reads.py) and ends its reads when it is
+    answered (Context.end_operation: DataLoaders emptied, shared connection given back)."""
 
-    def on_operation(self) -> Iterator[None]:
-        yield
+    def on_execute(self) -> Iterator[None]:
         context = self.execution_context.context
         if isinstance(context, Context):
-            context.release_loaders()
+            # Only queries share a read connection: a mutation also takes a write connection
+            # from the same pool, and fifty concurrent mutations each holding one while
+            # waiting for the other would exhaust it (found by the concurrency tests).
+            context.share_reads(self.execution_context.operation_type is OperationType.QUERY)
+        yield
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            context = self.execution_context.context
+            if isinstance(context, Context):
+                await context.end_operation()
 
 
 def _rebuilt(

@@ -1,5 +1,6 @@
-"""Per-request DataLoaders: one `IN (...)` statement per batch, each batch on its own session
-(Strawberry resolves sibling fields concurrently; one AsyncSession cannot be shared by them)."""
+"""Per-request DataLoaders: one `IN (...)` statement per batch, each batch in its own session or
+connection from the operation's Reads (graphql/reads.py: on SQLite they take turns on one
+connection, elsewhere each has its own; an AsyncSession cannot be shared by concurrent tasks)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import NamedTuple, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from strawberry.dataloader import DataLoader
 
-from graphql_api.db import Database
+from graphql_api.graphql.reads import Reads
 from graphql_api.models import Booking, BookingSlot, BookingStatus, Record, User
 from graphql_api.pagination import PageRequest
 from graphql_api.services import bookings as booking_service
@@ -36,10 +37,10 @@ class ChildCountKey(NamedTuple):
 
 
 def _by_id_loader(
-    db: Database, fetch: Callable[[AsyncSession, Sequence[int]], Awaitable[Sequence[T]]]
+    reads: Reads, fetch: Callable[[AsyncSession, Sequence[int]], Awaitable[Sequence[T]]]
 ) -> DataLoader[int, T | None]:
     async def load(ids: list[int]) -> list[T | None]:
-        async with db.read() as session:
+        async with reads.session() as session:
             rows = {row.id: row for row in await fetch(session, ids)}  # type: ignore[attr-defined]
         return [rows.get(pk) for pk in ids]
 
@@ -47,7 +48,7 @@ def _by_id_loader(
 
 
 def _page_loader(
-    db: Database,
+    reads: Reads,
     fetch: Callable[
         [AsyncConnection, Sequence[int], PageRequest, BookingStatus | None],
         Awaitable[dict[int, list[T]]],
@@ -58,7 +59,7 @@ def _page_loader(
         for key in keys:
             groups[(key.page, key.status)].append(key.parent_id)
         found: dict[ChildPageKey, list[T]] = {}
-        async with db.engine.connect() as connection:  # Core statements: no ORM session needed
+        async with reads.connection() as connection:  # Core statements: no ORM session needed
             for (page, status), parent_ids in groups.items():
                 pages = await fetch(connection, parent_ids, page, status)
                 for parent_id in parent_ids:
@@ -69,7 +70,7 @@ def _page_loader(
 
 
 def _count_loader(
-    db: Database,
+    reads: Reads,
     fetch: Callable[
         [AsyncConnection, Sequence[int], BookingStatus | None], Awaitable[dict[int, int]]
     ],
@@ -79,7 +80,7 @@ def _count_loader(
         for key in keys:
             groups[key.status].append(key.parent_id)
         found: dict[ChildCountKey, int] = {}
-        async with db.engine.connect() as connection:
+        async with reads.connection() as connection:
             for status, parent_ids in groups.items():
                 counts = await fetch(connection, parent_ids, status)
                 for parent_id in parent_ids:
@@ -92,58 +93,62 @@ def _count_loader(
 class Loaders:
     """Every relation of the schema, batched. Built fresh for each request."""
 
-    def __init__(self, db: Database) -> None:
-        self.user: DataLoader[int, User | None] = _by_id_loader(db, user_service.get_by_ids)
-        self.slot: DataLoader[int, BookingSlot | None] = _by_id_loader(db, slot_service.get_by_ids)
-        self.booking: DataLoader[int, Booking | None] = _by_id_loader(
-            db, booking_service.get_by_ids
+    def __init__(self, reads: Reads) -> None:
+        self.user: DataLoader[int, User | None] = _by_id_loader(reads, user_service.get_by_ids)
+        self.slot: DataLoader[int, BookingSlot | None] = _by_id_loader(
+            reads, slot_service.get_by_ids
         )
-        self.record: DataLoader[int, Record | None] = _by_id_loader(db, record_service.get_by_ids)
+        self.booking: DataLoader[int, Booking | None] = _by_id_loader(
+            reads, booking_service.get_by_ids
+        )
+        self.record: DataLoader[int, Record | None] = _by_id_loader(
+            reads, record_service.get_by_ids
+        )
 
         self.bookings_of_slot = _page_loader(
-            db,
+            reads,
             lambda s, ids, page, status: booking_service.page_per_parent(
                 s, by_slot=True, parent_ids=ids, page=page, status=status
             ),
         )
         self.bookings_of_user = _page_loader(
-            db,
+            reads,
             lambda s, ids, page, status: booking_service.page_per_parent(
                 s, by_slot=False, parent_ids=ids, page=page, status=status
             ),
         )
         self.booking_count_of_slot = _count_loader(
-            db,
+            reads,
             lambda s, ids, status: booking_service.count_per_parent(
                 s, by_slot=True, parent_ids=ids, status=status
             ),
         )
         self.booking_count_of_user = _count_loader(
-            db,
+            reads,
             lambda s, ids, status: booking_service.count_per_parent(
                 s, by_slot=False, parent_ids=ids, status=status
             ),
         )
         self.records_of_booking = _page_loader(
-            db,
+            reads,
             lambda s, ids, page, _status: record_service.page_per_parent(
                 s, by_booking=True, parent_ids=ids, page=page
             ),
         )
         self.records_of_user = _page_loader(
-            db,
+            reads,
             lambda s, ids, page, _status: record_service.page_per_parent(
                 s, by_booking=False, parent_ids=ids, page=page
             ),
         )
         self.record_count_of_booking = _count_loader(
-            db,
+            reads,
             lambda s, ids, _status: record_service.count_per_parent(
                 s, by_booking=True, parent_ids=ids
             ),
         )
         self.record_count_of_user = _count_loader(
-            db,
+            reads,
             lambda s, ids, _status: record_service.count_per_parent(
                 s, by_booking=False, parent_ids=ids
             ),

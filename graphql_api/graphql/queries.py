@@ -101,12 +101,12 @@ async def _listed(
     cursor_of: Callable[[object], Cursor] = id_cursor,
 ) -> Connection[N]:
     """A root list: one read for the page; `totalCount` reads again only if it is selected."""
-    db = info.context.db
-    async with db.read() as session:
+    reads = info.context.reads
+    async with reads.session() as session:
         result = await fetch(session)
 
     async def total() -> int:
-        async with db.read() as session:
+        async with reads.session() as session:
             return await count(session)
 
     return connection(result, [to_node(row) for row in result.items], cursor_of, total)

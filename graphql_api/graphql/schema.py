@@ -21,7 +21,7 @@ from graphql_api.config import Settings
 from graphql_api.graphql.executor import FastExecutor
 from graphql_api.graphql.extensions import (
     ErrorFormatter,
-    ReleaseLoaders,
+    OperationReads,
     document_limits_extension,
 )
 from graphql_api.graphql.limits import DocumentLimits
@@ -86,7 +86,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings()
     extensions: list[Any] = [
         ErrorFormatter,
-        ReleaseLoaders,
+        OperationReads,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=1024),
         # Before validation: some validation rules are superlinear (a stack of 200 directives

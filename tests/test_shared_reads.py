@@ -1,0 +1,111 @@
+"""Where an operation's reads run (graphql/reads.py): on SQLite all reads of a query share one
+connection without BEGIN; mutations and PostgreSQL check out a connection per batch. Either
+way every connection is back in the pool when the answer is out, and a crowd of queries and
+mutations larger than the pool finishes (a mutation holding a shared read connection while it
+waits for a write connection could exhaust the pool)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import event
+
+from graphql_api.models import Role
+from tests.concurrency_helpers import assert_invariants
+from tests.helpers import Account, Api
+
+NESTED = """{ slots(first: 5) { edges { node { title staff { fullName }
+  bookings(first: 5) { edges { node { user { fullName }
+    records(first: 3) { edges { node { kind } } } } } } } } } }"""
+
+
+class PoolWatch:
+    """Counts connection checkouts and BEGIN statements on the app's engine."""
+
+    def __init__(self, api: Api) -> None:
+        self.engine = api.db.engine.sync_engine
+        self.checkouts = 0
+        self.begins = 0
+
+    def _checkout(self, *_args: Any) -> None:
+        self.checkouts += 1
+
+    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.strip().upper().startswith("BEGIN"):
+            self.begins += 1
+
+    def __enter__(self) -> PoolWatch:
+        event.listen(self.engine, "checkout", self._checkout)
+        event.listen(self.engine, "before_cursor_execute", self._statement)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(self.engine, "checkout", self._checkout)
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+
+
+async def _slot_with_bookings(api: Api) -> tuple[Account, dict[str, Any]]:
+    staff = await api.user(Role.STAFF)
+    slot = await api.create_slot(staff, capacity=10)
+    for _ in range(3):
+        (await api.book(await api.user(), slot["id"])).ok()
+    return staff, slot
+
+
+def _checked_out(api: Api) -> int:
+    return int(api.db.engine.sync_engine.pool.checkedout())  # type: ignore[attr-defined]
+
+
+async def test_a_nested_query_reads_where_its_backend_reads_best(api: Api, backend: str) -> None:
+    staff, _slot = await _slot_with_bookings(api)
+    with PoolWatch(api) as watch:
+        data = (await api.gql(NESTED, token=staff.token)).ok()
+    bookings = data["slots"]["edges"][0]["node"]["bookings"]["edges"]
+    assert len(bookings) == 3 and all(b["node"]["records"]["edges"] for b in bookings)
+    if backend == "sqlite":
+        # viewer, slots, staff, bookings with customers, records: one connection, no BEGIN
+        assert (watch.checkouts, watch.begins) == (1, 0)
+    else:
+        # one connection per batch: sibling batches run in parallel on PostgreSQL
+        assert watch.checkouts >= 4
+    assert _checked_out(api) == 0
+
+
+async def test_a_mutation_reads_on_connections_of_its_own(api: Api, backend: str) -> None:
+    staff = await api.user(Role.STAFF)
+    slot = await api.create_slot(staff, capacity=2)
+    customer = await api.user()
+    with PoolWatch(api) as watch:
+        booked = (await api.book(customer, slot["id"])).ok()["createBooking"]
+    # its answer is read after its write transaction committed, and sees it
+    assert booked["slot"]["bookedCount"] == 1
+    assert watch.checkouts > 1
+    assert _checked_out(api) == 0
+
+
+async def test_a_failing_query_gives_its_connection_back(api: Api, backend: str) -> None:
+    await _slot_with_bookings(api)
+    customer = await api.user()
+    result = await api.gql(NESTED, token=customer.token)
+    assert set(result.codes) == {"FORBIDDEN"}
+    assert _checked_out(api) == 0
+    # and the next request reads normally
+    (await api.gql("{ slots(first: 1) { edges { node { title } } } }")).ok()
+
+
+async def test_more_queries_and_mutations_at_once_than_the_pool_holds(
+    api: Api, backend: str
+) -> None:
+    staff, slot = await _slot_with_bookings(api)
+    customers = [await api.user() for _ in range(25)]
+    # SQLite's pool holds 5 + 10 overflow, PostgreSQL's 10 + 10 (settings): 55 requests
+    queries = [api.gql(NESTED, token=staff.token) for _ in range(30)]
+    bookings = [api.book(customer, slot["id"]) for customer in customers]
+    results = await asyncio.gather(*queries, *bookings)
+    for result in results[:30]:
+        assert result.ok()["slots"]["edges"]
+    codes = [result.code for result in results[30:]]
+    assert codes.count(None) == 7 and codes.count("SLOT_FULL") == 18, codes
+    await assert_invariants(api)
+    assert _checked_out(api) == 0
