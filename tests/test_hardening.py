@@ -75,6 +75,31 @@ async def test_cost_limit_multiplies_nested_pages(api: Api) -> None:
     assert small.errors == []
 
 
+async def test_the_same_document_is_measured_with_each_requests_variables(api: Api) -> None:
+    """Measures are kept per parsed document, but not those that read variables."""
+    staff = await api.user(Role.STAFF)
+    query = """query($n: Int) { slots(first: 100) { edges { node {
+        bookings(first: $n) { edges { node {
+            records(first: 10) { edges { node { id } } } } } } } } } }"""
+    assert (await api.gql(query, {"n": 1}, token=staff.token)).errors == []
+    assert (await api.gql(query, {"n": 100}, token=staff.token)).code == "QUERY_TOO_COMPLEX"
+    assert (await api.gql(query, {"n": 1}, token=staff.token)).errors == []
+    literal = """{ slots(first: 100) { edges { node {
+        bookings(first: 100) { edges { node { id } } } } } } }"""
+    for _ in range(2):  # the second answer comes from the kept measure
+        assert (await api.gql(literal)).code == "QUERY_TOO_COMPLEX"
+
+
+async def test_nul_is_refused_in_a_repeated_document_and_in_its_variables(api: Api) -> None:
+    query = "query($s: String) { slots(filter: {search: $s}) { edges { node { id } } } }"
+    for _ in range(2):
+        assert (await api.gql(query, {"s": "yoga"})).errors == []
+        assert (await api.gql(query, {"s": "yo\x00ga"})).code == "BAD_USER_INPUT"
+    inline = '{ slots(filter: {search: "yo\\u0000ga"}) { edges { node { id } } } }'
+    for _ in range(2):
+        assert (await api.gql(inline)).code == "BAD_USER_INPUT"
+
+
 async def test_body_over_one_mebibyte_is_413(api: Api) -> None:
     response = await api.client.post(
         "/graphql",

@@ -169,6 +169,20 @@ async def test_expired_token_is_401(api: Api) -> None:
     assert_invalid_token(await me_with(api, token))
 
 
+async def test_a_token_accepted_before_is_refused_once_it_expires(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verified tokens are remembered (security._verified); their expiry is checked on every
+    request all the same."""
+    account = await api.user()
+    now = datetime.now(UTC)
+    token = forge(settings_of(api), account.id, iat=now, nbf=now, exp=now + timedelta(seconds=60))
+    for _ in range(2):  # the second is answered from what the first verified
+        assert (await me_with(api, token)).ok()["me"]["id"] == account.gid
+    monkeypatch.setattr(security, "_clock", lambda: now.timestamp() + 66)
+    assert_invalid_token(await me_with(api, token))
+
+
 async def test_token_just_past_expiry_beyond_leeway_is_401(api: Api) -> None:
     account = await api.user()
     now = datetime.now(UTC)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
+from weakref import ref
 
 from graphql import (
     DocumentNode,
@@ -25,6 +26,8 @@ from graphql import (
 from graphql.language.visitor import BREAK
 
 from graphql_api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+V = TypeVar("V")
 
 # Fields that return a connection: their `first` multiplies the cost of what is under them.
 CONNECTION_FIELDS = frozenset({"slots", "bookings", "records", "users"})
@@ -55,6 +58,7 @@ class _Walker:
         self.fragments = fragments
         self.variables = variables
         self.measure = Measure()
+        self.read_variables = False  # the measure depends on this request's variables
 
     def page_size(self, node: FieldNode) -> int:
         for argument in node.arguments or ():
@@ -64,6 +68,7 @@ class _Walker:
             if isinstance(value, IntValueNode):
                 return max(0, min(int(value.value), MAX_PAGE_SIZE))
             if isinstance(value, VariableNode):
+                self.read_variables = True
                 raw = self.variables.get(value.name.value)
                 if isinstance(raw, int) and not isinstance(raw, bool):
                     return max(0, min(raw, MAX_PAGE_SIZE))
@@ -111,9 +116,53 @@ class _Walker:
                 self.walk(fragment.selection_set, depth, multiplier, seen | {name}, keys)
 
 
+class _PerDocument(Generic[V]):
+    """Values kept per parsed document for as long as it lives. By identity: AST nodes are
+    frozen dataclasses whose hash walks the whole tree. The parser cache hands out the same
+    DocumentNode for the same text, so a repeated query is walked once."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, tuple[ref[DocumentNode], V]] = {}
+
+    def get(self, document: DocumentNode) -> V | None:
+        item = self._items.get(id(document))
+        return item[1] if item is not None and item[0]() is document else None
+
+    def set(self, document: DocumentNode, value: V) -> None:
+        key = id(document)
+
+        def forget(dead: ref[DocumentNode]) -> None:
+            item = self._items.get(key)
+            if item is not None and item[0] is dead:
+                del self._items[key]
+
+        self._items[key] = (ref(document, forget), value)
+
+
+# The measure (unless it read variables) per operation name, and the NUL search.
+_measures: _PerDocument[dict[str | None, Measure]] = _PerDocument()
+_nul_free: _PerDocument[bool] = _PerDocument()
+
+
 def measure(
     document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any]
 ) -> Measure:
+    known = _measures.get(document)
+    if known is not None and operation_name in known:
+        return known[operation_name]
+    found, read_variables = _measure(document, operation_name, variables)
+    if not read_variables:
+        if known is None:
+            known = {}
+            _measures.set(document, known)
+        known[operation_name] = found
+    return found
+
+
+def _measure(
+    document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any]
+) -> tuple[Measure, bool]:
+    read_variables = False
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
@@ -125,13 +174,14 @@ def measure(
         walker = _Walker(fragments, variables)
         walker.measure.directives += len(operation.directives or ())
         walker.walk(operation.selection_set, 1, 1, frozenset())
+        read_variables = read_variables or walker.read_variables
         m = walker.measure
         total.depth = max(total.depth, m.depth)
         total.aliases += m.aliases
         total.directives += m.directives
         total.cost += m.cost
         total.repeats = max(total.repeats, m.repeats)
-    return total
+    return total, read_variables
 
 
 def violation(m: Measure, limits: DocumentLimits) -> str | None:
@@ -180,6 +230,10 @@ def contains_nul(document: DocumentNode, variables: Mapping[str, Any]) -> bool:
     refuses it outright), so it is refused as bad input before anything runs."""
     if _has_nul(variables):
         return True
-    finder = _NulFinder()
-    visit(document, finder)
-    return finder.found
+    nul_free = _nul_free.get(document)
+    if nul_free is None:
+        finder = _NulFinder()
+        visit(document, finder)
+        nul_free = not finder.found
+        _nul_free.set(document, nul_free)
+    return not nul_free
