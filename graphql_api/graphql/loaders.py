@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import NamedTuple, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
 from graphql_api.graphql.reads import Reads
@@ -37,11 +37,11 @@ class ChildCountKey(NamedTuple):
 
 
 def _by_id_loader(
-    reads: Reads, fetch: Callable[[AsyncSession, Sequence[int]], Awaitable[Sequence[T]]]
+    reads: Reads, fetch: Callable[[AsyncConnection, Sequence[int]], Awaitable[Sequence[T]]]
 ) -> DataLoader[int, T | None]:
     async def load(ids: list[int]) -> list[T | None]:
-        async with reads.session() as session:
-            rows = {row.id: row for row in await fetch(session, ids)}  # type: ignore[attr-defined]
+        async with reads.connection() as connection:  # detached entities from plain rows
+            rows = {row.id: row for row in await fetch(connection, ids)}  # type: ignore[attr-defined]
         return [rows.get(pk) for pk in ids]
 
     return DataLoader(load_fn=load)

@@ -6,9 +6,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from graphql_api import models
 from graphql_api.errors import NotFound
 from graphql_api.graphql import ids
 from graphql_api.graphql.permissions import IsAdmin, IsAuthenticated
@@ -26,8 +25,8 @@ N = TypeVar("N")
 
 
 def _slot_cursor(row: object) -> Cursor:
-    assert isinstance(row, models.BookingSlot)
-    return Cursor(id=row.id, at=row.starts_at)
+    """A row of slot_service.list_slots: the keyset is (starts_at, id)."""
+    return Cursor(id=row.id, at=row.starts_at)  # type: ignore[attr-defined]
 
 
 def slot_filter(flt: SlotFilter | None) -> slot_service.SlotFilter:
@@ -95,19 +94,20 @@ async def resolve_node(info: Info, global_id: str) -> Node:
 
 async def _listed(
     info: Info,
-    fetch: Callable[[AsyncSession], Awaitable[Page[Any]]],
-    count: Callable[[AsyncSession], Awaitable[int]],
+    fetch: Callable[[AsyncConnection], Awaitable[Page[Any]]],
+    count: Callable[[AsyncConnection], Awaitable[int]],
     to_node: Callable[[Any], N],
     cursor_of: Callable[[object], Cursor] = id_cursor,
 ) -> Connection[N]:
-    """A root list: one read for the page; `totalCount` reads again only if it is selected."""
+    """A root list: one read for the page (plain rows: the nodes copy their columns, relations
+    read through the loaders); `totalCount` reads again only if it is selected."""
     reads = info.context.reads
-    async with reads.session() as session:
-        result = await fetch(session)
+    async with reads.connection() as reader:
+        result = await fetch(reader)
 
     async def total() -> int:
-        async with reads.session() as session:
-            return await count(session)
+        async with reads.connection() as reader:
+            return await count(reader)
 
     return connection(result, [to_node(row) for row in result.items], cursor_of, total)
 

@@ -17,7 +17,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from graphql_api.db import Database
 
@@ -26,7 +26,8 @@ class Reads:
     """The read connections of one operation (one HTTP request's GraphQL operation)."""
 
     def __init__(self, db: Database, *, shared: bool) -> None:
-        self._db = db
+        # Without BEGIN on SQLite also when not shared: a batch is a single read.
+        self._engine = db.autocommit_reads or db.engine
         self._shared_engine = db.autocommit_reads if shared else None
         self._shared: AsyncConnection | None = None
         self._turn = asyncio.Lock()
@@ -34,30 +35,17 @@ class Reads:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for Core statements (no ORM)."""
+        """A connection for plain statements (the reads build detached entities or rows)."""
         if self._shared_engine is None or self._closed:
             # Also after close(): a batch still settling after its operation ended (its
             # sibling failed) gets a connection of its own rather than keeping one open.
-            async with self._db.engine.connect() as connection:
+            async with self._engine.connect() as connection:
                 yield connection
             return
         async with self._turn:
             if self._shared is None:
                 self._shared = await self._shared_engine.connect()
             yield self._shared
-
-    @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """An ORM session for reads (objects stay usable after it closes)."""
-        if self._shared_engine is None or self._closed:
-            async with self._db.read() as session:
-                yield session
-            return
-        async with (
-            self.connection() as connection,
-            AsyncSession(bind=connection, expire_on_commit=False) as session,
-        ):
-            yield session
 
     async def close(self) -> None:
         """Give the shared connection back to the pool (the operation is answered)."""

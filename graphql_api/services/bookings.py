@@ -65,23 +65,24 @@ def _conditions(viewer: User, flt: BookingFilter) -> list[ColumnElement[bool]]:
 
 
 async def list_bookings(
-    session: AsyncSession, *, viewer: User, page: PageRequest, flt: BookingFilter
-) -> Page[Booking]:
-    """Oldest first (by id)."""
-    query = select(Booking).where(*_conditions(viewer, flt))
+    session: queries.Reader, *, viewer: User, page: PageRequest, flt: BookingFilter
+) -> Page[Row[Any]]:
+    """Oldest first (by id). Plain rows with the model's columns as attributes."""
+    query = select(Booking.__table__).where(*_conditions(viewer, flt))
     if page.after is not None:
         query = query.where(Booking.id > page.after.id)
-    rows = (await session.scalars(query.order_by(Booking.id).limit(page.first + 1))).all()
+    rows = (await session.execute(query.order_by(Booking.id).limit(page.first + 1))).all()
     return Page.from_overfetch(list(rows), page)
 
 
-async def count_bookings(session: AsyncSession, *, viewer: User, flt: BookingFilter) -> int:
+async def count_bookings(session: queries.Reader, *, viewer: User, flt: BookingFilter) -> int:
     query = select(func.count()).select_from(Booking).where(*_conditions(viewer, flt))
     return int(await session.scalar(query) or 0)
 
 
-async def get_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Booking]:
-    return list((await session.scalars(select(Booking).where(Booking.id.in_(ids)))).all())
+async def get_by_ids(session: queries.Reader, ids: Sequence[int]) -> list[Booking]:
+    """Booking rows with these ids, in no particular order (detached entities)."""
+    return await queries.by_ids(session, Booking, ids)
 
 
 async def page_per_parent(

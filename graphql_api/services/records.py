@@ -69,23 +69,24 @@ def _conditions(viewer: User, flt: RecordFilter) -> list[ColumnElement[bool]]:
 
 
 async def list_records(
-    session: AsyncSession, *, viewer: User, page: PageRequest, flt: RecordFilter
-) -> Page[Record]:
-    """Newest first (ids grow with time)."""
-    query = select(Record).where(*_conditions(viewer, flt))
+    session: queries.Reader, *, viewer: User, page: PageRequest, flt: RecordFilter
+) -> Page[Row[Any]]:
+    """Newest first (ids grow with time). Plain rows with the model's columns as attributes."""
+    query = select(Record.__table__).where(*_conditions(viewer, flt))
     if page.after is not None:
         query = query.where(Record.id < page.after.id)
-    rows = (await session.scalars(query.order_by(Record.id.desc()).limit(page.first + 1))).all()
+    rows = (await session.execute(query.order_by(Record.id.desc()).limit(page.first + 1))).all()
     return Page.from_overfetch(list(rows), page)
 
 
-async def count_records(session: AsyncSession, *, viewer: User, flt: RecordFilter) -> int:
+async def count_records(session: queries.Reader, *, viewer: User, flt: RecordFilter) -> int:
     query = select(func.count()).select_from(Record).where(*_conditions(viewer, flt))
     return int(await session.scalar(query) or 0)
 
 
-async def get_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Record]:
-    return list((await session.scalars(select(Record).where(Record.id.in_(ids)))).all())
+async def get_by_ids(session: queries.Reader, ids: Sequence[int]) -> list[Record]:
+    """Record rows with these ids, in no particular order (detached entities)."""
+    return await queries.by_ids(session, Record, ids)
 
 
 async def page_per_parent(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api.db import utcnow
@@ -15,7 +15,7 @@ from graphql_api.errors import BadUserInput, Conflict, NotFound
 from graphql_api.models import Booking, BookingSlot, BookingStatus, RecordKind, SlotStatus, User
 from graphql_api.models.slot import MAX_CAPACITY
 from graphql_api.pagination import Page, PageRequest
-from graphql_api.services import records, validation
+from graphql_api.services import queries, records, validation
 from graphql_api.services.tx import mark_slot_changed
 
 
@@ -57,10 +57,11 @@ def _conditions(flt: SlotFilter) -> list[ColumnElement[bool]]:
 
 
 async def list_slots(
-    session: AsyncSession, *, page: PageRequest, flt: SlotFilter
-) -> Page[BookingSlot]:
-    """Ordered by start time, then id (a stable order for keyset cursors)."""
-    query = select(BookingSlot).where(*_conditions(flt))
+    session: queries.Reader, *, page: PageRequest, flt: SlotFilter
+) -> Page[Row[Any]]:
+    """Ordered by start time, then id (a stable order for keyset cursors). Plain rows with the
+    model's columns as attributes (read-only; see queries.first_n_per_parent)."""
+    query = select(BookingSlot.__table__).where(*_conditions(flt))
     if page.after is not None:
         if page.after.at is None:
             raise BadUserInput("`after` is not a cursor of this list.", argument="after")
@@ -71,16 +72,17 @@ async def list_slots(
             )
         )
     query = query.order_by(BookingSlot.starts_at, BookingSlot.id).limit(page.first + 1)
-    return Page.from_overfetch(list((await session.scalars(query)).all()), page)
+    return Page.from_overfetch(list((await session.execute(query)).all()), page)
 
 
-async def count_slots(session: AsyncSession, *, flt: SlotFilter) -> int:
+async def count_slots(session: queries.Reader, *, flt: SlotFilter) -> int:
     query = select(func.count()).select_from(BookingSlot).where(*_conditions(flt))
     return int(await session.scalar(query) or 0)
 
 
-async def get_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[BookingSlot]:
-    return list((await session.scalars(select(BookingSlot).where(BookingSlot.id.in_(ids)))).all())
+async def get_by_ids(session: queries.Reader, ids: Sequence[int]) -> list[BookingSlot]:
+    """BookingSlot rows with these ids, in no particular order (detached entities)."""
+    return await queries.by_ids(session, BookingSlot, ids)
 
 
 async def get_for_update(session: AsyncSession, slot_id: int) -> BookingSlot:

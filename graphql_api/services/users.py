@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
@@ -15,14 +15,14 @@ from graphql_api import security
 from graphql_api.errors import Conflict, NotFound
 from graphql_api.models import Role, User
 from graphql_api.pagination import Page, PageRequest
-from graphql_api.services import validation
+from graphql_api.services import queries, validation
 
 T = TypeVar("T")
 
 
-async def get_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[User]:
-    """Users with these ids, in no particular order."""
-    return list((await session.scalars(select(User).where(User.id.in_(ids)))).all())
+async def get_by_ids(session: queries.Reader, ids: Sequence[int]) -> list[User]:
+    """User rows with these ids, in no particular order (detached entities)."""
+    return await queries.by_ids(session, User, ids)
 
 
 async def get_by_email(session: AsyncSession, email: str) -> User | None:
@@ -69,17 +69,22 @@ def _filtered(query: Select[T], *, role: Role | None, search: str | None) -> Sel
 
 
 async def list_users(
-    session: AsyncSession, *, page: PageRequest, role: Role | None = None, search: str | None = None
-) -> Page[User]:
-    query = _filtered(select(User), role=role, search=search)
+    session: queries.Reader,
+    *,
+    page: PageRequest,
+    role: Role | None = None,
+    search: str | None = None,
+) -> Page[Row[Any]]:
+    """Plain rows with the model's columns as attributes (read-only)."""
+    query = _filtered(select(User.__table__), role=role, search=search)
     if page.after is not None:
         query = query.where(User.id > page.after.id)
-    rows = (await session.scalars(query.order_by(User.id).limit(page.first + 1))).all()
+    rows = (await session.execute(query.order_by(User.id).limit(page.first + 1))).all()
     return Page.from_overfetch(list(rows), page)
 
 
 async def count_users(
-    session: AsyncSession, *, role: Role | None = None, search: str | None = None
+    session: queries.Reader, *, role: Role | None = None, search: str | None = None
 ) -> int:
     query = _filtered(select(func.count()).select_from(User), role=role, search=search)
     return int(await session.scalar(query) or 0)

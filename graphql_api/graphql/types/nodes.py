@@ -266,13 +266,14 @@ class User(Node):
     full_name: str
     role: Role
     created_at: datetime
-    _model: strawberry.Private[models.User | Customer]
+    # An ORM entity, a plain row of the users table (root list) or a JOINed customer.
+    _model: strawberry.Private[models.User | Row[Any] | Customer]
     # The account that just proved who it is (AuthPayload.user): its owner, with or without
     # a bearer token on the request.
     _owner: strawberry.Private[bool] = False
 
     @classmethod
-    def from_model(cls, row: models.User | Customer, *, owner: bool = False) -> User:
+    def from_model(cls, row: models.User | Row[Any] | Customer, *, owner: bool = False) -> User:
         return cls(
             id=strawberry.ID(ids.encode("User", row.id)),
             full_name=row.full_name,
@@ -318,10 +319,11 @@ class BookingSlot(Node):
     remaining: int
     status: SlotStatus
     created_at: datetime
-    _model: strawberry.Private[models.BookingSlot]
+    # An ORM entity, or a plain row of the same columns (root list).
+    _model: strawberry.Private[models.BookingSlot | Row[Any]]
 
     @classmethod
-    def from_model(cls, row: models.BookingSlot) -> BookingSlot:
+    def from_model(cls, row: models.BookingSlot | Row[Any]) -> BookingSlot:
         return cls(
             id=strawberry.ID(ids.encode("BookingSlot", row.id)),
             title=row.title,
@@ -361,7 +363,7 @@ class Booking(Node):
     status: BookingStatus
     created_at: datetime
     updated_at: datetime
-    # An ORM entity, or a plain row of the same columns (nested pages, services/queries.py).
+    # An ORM entity, or a plain row of the same columns (lists and nested pages).
     _model: strawberry.Private[models.Booking | Row[Any]]
     # The customer, when the page that found this booking JOINed it.
     _user: strawberry.Private[User | None] = None
@@ -422,7 +424,7 @@ class Record(Node):
     kind: RecordKind
     note: str | None
     created_at: datetime
-    # An ORM entity, or a plain row of the same columns (nested pages, services/queries.py).
+    # An ORM entity, or a plain row of the same columns (lists and nested pages).
     _model: strawberry.Private[models.Record | Row[Any]]
 
     @classmethod
