@@ -124,6 +124,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(
             url,
             echo=settings.db_echo,
+            # The same pool sizing as PostgreSQL: a query holds one connection while it runs
+            # (graphql/reads.py), and a connection past the pool is opened and closed per
+            # use (an aiosqlite thread, a file open and four PRAGMAs), which under a burst
+            # fed on itself into stalls of seconds with SQLAlchemy's default of 5.
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout,
             connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
         )
         _install_sqlite_transaction_control(engine, settings.sqlite_busy_timeout_ms)

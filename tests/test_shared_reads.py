@@ -109,3 +109,27 @@ async def test_more_queries_and_mutations_at_once_than_the_pool_holds(
     assert codes.count(None) == 7 and codes.count("SLOT_FULL") == 18, codes
     await assert_invariants(api)
     assert _checked_out(api) == 0
+
+
+async def test_a_burst_of_queries_reuses_pooled_connections(api: Api, backend: str) -> None:
+    """Each query holds a connection while it runs: a burst within DB_POOL_SIZE must not
+    open and close connections per request (on SQLite that is a thread, a file and four
+    PRAGMAs each; with SQLAlchemy's default pool of 5 it fed bursts into second-long stalls)."""
+    staff, _slot = await _slot_with_bookings(api)
+    burst = api.app.state.settings.db_pool_size
+    opened = 0
+
+    def _connect(*_args: Any) -> None:
+        nonlocal opened
+        opened += 1
+
+    engine = api.db.engine.sync_engine
+    await asyncio.gather(*(api.gql(NESTED, token=staff.token) for _ in range(burst)))
+    event.listen(engine, "connect", _connect)
+    try:
+        results = await asyncio.gather(*(api.gql(NESTED, token=staff.token) for _ in range(burst)))
+    finally:
+        event.remove(engine, "connect", _connect)
+    assert all(result.ok() for result in results)
+    assert opened == 0
+    assert _checked_out(api) == 0
