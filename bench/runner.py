@@ -59,7 +59,7 @@ TOGGLES = {
     "graphql-asyncio-h11": ("uvloop+httptools -> asyncio+h11", {}, "asyncio", "h11"),
     # Not in the product: a proposed change, measured the same way (see graphql_app.py).
     "graphql-gc-default": (
-        "GC tuning (gc.freeze + thresholds 20000/50/100) -> Python defaults",
+        "GC tuning (gc.freeze + thresholds 7000/50/100) -> Python defaults",
         {"BENCH_GC": "default"},
         None,
         None,

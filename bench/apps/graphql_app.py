@@ -5,13 +5,12 @@ Toggles for measuring single optimisations without editing the product (each set
 as an environment variable before the process starts):
 - BENCH_JSON=stdlib: drop the router's orjson `encode_json` override (Strawberry's json.dumps).
 - BENCH_CACHES=off: replace ParserCache and ValidationCache by extensions that do nothing.
-- BENCH_GC=default: drop the product's GC tuning (graphql_api/asgi.py: after start-up
-  `gc.freeze()` and `gc.set_threshold(20_000, 50, 100)`), i.e. Python's default thresholds.
+- BENCH_GC=default: drop the product's GC tuning (graphql_api/gctune.py: after start-up
+  `gc.freeze()` and higher thresholds), i.e. Python's default thresholds.
 """
 
 from __future__ import annotations
 
-import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from starlette.responses import JSONResponse
 from strawberry.extensions import SchemaExtension
 
 from bench.apps.common import StatementCounter
+from graphql_api import gctune
 from graphql_api.config import Settings
 
 if os.environ.get("BENCH_JSON") == "stdlib":
@@ -60,9 +60,7 @@ counter.install(app.state.db.engine)
 app.router.routes.append(counter.route())
 
 if os.environ.get("BENCH_GC") != "default":  # as graphql_api/asgi.py does
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(20_000, 50, 100)
+    gctune.tune()
 
 _profiler: Any = None
 
