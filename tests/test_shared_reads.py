@@ -9,10 +9,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy import event
 
+from graphql_api.main import create_app
 from graphql_api.models import Role
 from tests.concurrency_helpers import assert_invariants
+from tests.conftest import make_settings
 from tests.helpers import Account, Api
 
 NESTED = """{ slots(first: 5) { edges { node { title staff { fullName }
@@ -133,3 +136,36 @@ async def test_a_burst_of_queries_reuses_pooled_connections(api: Api, backend: s
     assert all(result.ok() for result in results)
     assert opened == 0
     assert _checked_out(api) == 0
+
+
+async def test_a_batch_never_shares_reads(database_url: str, backend: str) -> None:
+    """A batch's operations run concurrently on one context: the mutation in it must not hold
+    a shared read connection (it would also wait for a write connection), so no operation of
+    a batch shares."""
+    app = create_app(make_settings(database_url, batching=True))
+    try:
+        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+            api = Api(app, http)
+            staff, slot = await _slot_with_bookings(api)
+            book = """mutation($input: CreateBookingInput!) {
+                createBooking(input: $input) { id slot { bookedCount } } }"""
+            batch = [
+                {"query": NESTED},
+                {"query": book, "variables": {"input": {"slotId": slot["id"]}}},
+            ]
+            with PoolWatch(api) as watch:
+                response = await http.post(
+                    "/graphql",
+                    json=batch,
+                    headers={"Authorization": f"Bearer {staff.token}"},
+                )
+            first, second = response.json()
+            assert "errors" not in first and "errors" not in second, response.text
+            assert second["data"]["createBooking"]["slot"]["bookedCount"] == 4
+            if backend == "sqlite":
+                assert watch.begins == 1  # the write's BEGIN IMMEDIATE; reads run without
+            # viewer, slots, staff, bookings, records, the write, the booking's slot
+            assert watch.checkouts >= 6
+            assert _checked_out(api) == 0
+    finally:
+        await app.state.db.dispose()

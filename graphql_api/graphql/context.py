@@ -80,6 +80,10 @@ class Context(BaseContext):
         """Set before execution: whether this operation's reads may share one connection."""
         self._share_reads = allowed
 
+    def forbid_shared_reads(self) -> None:
+        """For every operation on this context (a batch: they run concurrently)."""
+        self._may_share_reads = False
+
     @property
     def loaders(self) -> Loaders:
         """This operation's DataLoaders (built on first use)."""

@@ -137,6 +137,11 @@ class BookingRouter(GraphQLRouter[Context, None]):
         return response
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        context = kwargs.get("context")
+        if isinstance(kwargs.get("request_data"), list) and isinstance(context, Context):
+            # A batch's operations run concurrently on one context: a mutation among them must
+            # not end up holding a shared read connection (graphql/reads.py).
+            context.forbid_shared_reads()
         try:
             return await super().execute_operation(*args, **kwargs)
         except HTTPException as exc:
