@@ -383,7 +383,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 is_type_of(p, None) for p in parents
             ):
                 raise _Fallback
-        rows = [dict.fromkeys(plan.keys) for _ in parents]
+        template = dict.fromkeys(plan.keys)  # the response's key order; copying is ~4x cheaper
+        rows = [template.copy() for _ in parents]
         for key in plan.typenames:
             for row in rows:
                 row[key] = plan.type_name
