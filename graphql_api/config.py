@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     jwt_audience: str = "graphql-api"
     redis_url: str | None = None
 
-    # Database pool (PostgreSQL); SQLite uses its own small pool.
+    # Database pool (both databases; an in-memory SQLite database has a single connection).
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout: float = Field(default=10.0, gt=0)

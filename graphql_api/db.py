@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -121,17 +121,27 @@ def _install_sqlite_transaction_control(engine: AsyncEngine, busy_timeout_ms: in
 def create_engine(settings: Settings) -> AsyncEngine:
     url = settings.database_url
     if settings.is_sqlite:
+        # A file database gets the same pool sizing as PostgreSQL: a query holds one
+        # connection while it runs (graphql/reads.py), and a connection past the pool is
+        # opened and closed per use (an aiosqlite thread, a file open and four PRAGMAs), which
+        # under a burst fed on itself into stalls of seconds with SQLAlchemy's default of 5.
+        # An in-memory database is one connection (StaticPool), which takes no sizing.
+        database = make_url(url).database
+        in_memory = database in (None, "", ":memory:") or "mode=memory" in url
+        pool: dict[str, Any] = (
+            {}
+            if in_memory
+            else {
+                "pool_size": settings.db_pool_size,
+                "max_overflow": settings.db_max_overflow,
+                "pool_timeout": settings.db_pool_timeout,
+            }
+        )
         engine = create_async_engine(
             url,
             echo=settings.db_echo,
-            # The same pool sizing as PostgreSQL: a query holds one connection while it runs
-            # (graphql/reads.py), and a connection past the pool is opened and closed per
-            # use (an aiosqlite thread, a file open and four PRAGMAs), which under a burst
-            # fed on itself into stalls of seconds with SQLAlchemy's default of 5.
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-            pool_timeout=settings.db_pool_timeout,
             connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+            **pool,
         )
         _install_sqlite_transaction_control(engine, settings.sqlite_busy_timeout_ms)
         return engine

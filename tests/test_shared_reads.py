@@ -11,7 +11,11 @@ from typing import Any
 
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 
+from graphql_api.db import create_database
+from graphql_api.graphql.context import Context
+from graphql_api.graphql.reads import Reads
 from graphql_api.main import create_app
 from graphql_api.models import Role
 from tests.concurrency_helpers import assert_invariants
@@ -169,3 +173,51 @@ async def test_a_batch_never_shares_reads(database_url: str, backend: str) -> No
             assert _checked_out(api) == 0
     finally:
         await app.state.db.dispose()
+
+
+async def test_reads_after_the_operation_ended_do_not_keep_a_connection(
+    api: Api, backend: str
+) -> None:
+    """A batch still settling when its operation is answered (a sibling failed) reads on a
+    connection of its own, closed after use: a new shared one would never be closed."""
+    staff = await api.user(Role.STAFF)
+    context = Context(
+        settings=api.app.state.settings,
+        db=api.db,
+        broker=api.app.state.broker,
+        limits=api.app.state.limits,
+        metrics=api.app.state.metrics,
+        authorization=f"Bearer {staff.token}",
+        shared_reads=True,
+    )
+    context.share_reads(True)
+    assert (await context.viewer()) is not None
+    await context.end_operation()
+    assert _checked_out(api) == 0
+    late = await context.loaders.user.load(staff.id)  # after the end
+    assert late is not None and late.id == staff.id
+    assert _checked_out(api) == 0
+
+
+async def test_a_failed_statement_does_not_spoil_the_shared_connection(api: Api) -> None:
+    reads = Reads(api.db, shared=True)
+    try:
+        async with reads.connection() as connection:
+            await connection.exec_driver_sql("SELECT * FROM no_such_table")
+    except DBAPIError:
+        pass
+    else:  # pragma: no cover - the statement must fail
+        raise AssertionError("the statement should have failed")
+    async with reads.connection() as connection:
+        assert (await connection.exec_driver_sql("SELECT 1")).scalar() == 1
+    await reads.close()
+    assert _checked_out(api) == 0
+
+
+async def test_an_in_memory_sqlite_database_starts() -> None:
+    db = create_database(make_settings("sqlite+aiosqlite:///:memory:"))
+    try:
+        async with db.engine.connect() as connection:
+            assert (await connection.exec_driver_sql("SELECT 1")).scalar() == 1
+    finally:
+        await db.dispose()

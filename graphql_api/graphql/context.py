@@ -92,7 +92,10 @@ class Context(BaseContext):
         return self._loaders
 
     async def end_operation(self) -> None:
-        """The operation is answered: free its loaders and give back its read connection."""
+        """The operation is answered: free its loaders and give back its read connection.
+        Work still settling afterwards (a sibling of a failed batch) reads on connections of
+        its own, closed after each use: nothing would close a new shared one."""
+        self._share_reads = False
         self.release_loaders()
         reads, self._reads = self._reads, None
         if reads is not None:

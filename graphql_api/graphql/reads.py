@@ -45,7 +45,15 @@ class Reads:
         async with self._turn:
             if self._shared is None:
                 self._shared = await self._shared_engine.connect()
-            yield self._shared
+            try:
+                yield self._shared
+            except BaseException:
+                # A statement that failed or was cancelled may leave the connection unusable
+                # (invalidated, mid-statement): the next batch starts on a fresh one.
+                broken, self._shared = self._shared, None
+                if broken is not None:
+                    await broken.close()
+                raise
 
     async def close(self) -> None:
         """Give the shared connection back to the pool (the operation is answered)."""
