@@ -68,8 +68,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             try:
                 return parse(value + "+00:00")  # naive UTC text, as process_bind_param stores
             except ValueError:  # text written with an offset by something else
-                parsed = parse(value)
-                return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+                return self.process_result_value(parse(value), dialect)
 
         return process
 

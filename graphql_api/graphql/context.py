@@ -81,7 +81,8 @@ class Context(BaseContext):
         self._share_reads = allowed
 
     def forbid_shared_reads(self) -> None:
-        """For every operation on this context (a batch: they run concurrently)."""
+        """From now on, for every operation on this context (a batch's operations run
+        concurrently; an ended operation's late work must not open a shared connection)."""
         self._may_share_reads = False
 
     @property
@@ -95,7 +96,7 @@ class Context(BaseContext):
         """The operation is answered: free its loaders and give back its read connection.
         Work still settling afterwards (a sibling of a failed batch) reads on connections of
         its own, closed after each use: nothing would close a new shared one."""
-        self._share_reads = False
+        self.forbid_shared_reads()
         self.release_loaders()
         reads, self._reads = self._reads, None
         if reads is not None:

@@ -1,6 +1,6 @@
-"""Per-request DataLoaders: one `IN (...)` statement per batch, each batch in its own session or
-connection from the operation's Reads (graphql/reads.py: on SQLite they take turns on one
-connection, elsewhere each has its own; an AsyncSession cannot be shared by concurrent tasks)."""
+"""Per-request DataLoaders: one `IN (...)` statement per batch, each batch on a connection from
+the operation's Reads (graphql/reads.py: a query's batches on SQLite take turns on one
+connection, elsewhere each batch has its own)."""
 
 from __future__ import annotations
 

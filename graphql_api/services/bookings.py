@@ -97,19 +97,13 @@ async def page_per_parent(
     bookings carry their customer as `users__<column>` (USER_COLUMNS)."""
     after = page.after.id if page.after is not None else None
     query = _page_query(by_slot, after is not None, status is not None)
-    parent_key = "slot_id" if by_slot else "user_id"
-    params = {"after": after, "status": status}
     return await queries.first_n_per_parent(
-        session, query, parent_key, parent_ids, page.first + 1, **_given(params)
+        session, query, parent_ids, page.first + 1, after=after, status=status
     )
 
 
-def _given(params: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in params.items() if value is not None}
-
-
 @cache
-def _page_query(by_slot: bool, after: bool, status: bool) -> Select[Any]:
+def _page_query(by_slot: bool, after: bool, status: bool) -> queries.PageQuery:
     where: list[ColumnElement[bool]] = []
     if after:
         where.append(Booking.id > bindparam("after"))
@@ -152,7 +146,7 @@ async def count_per_parent(
     status: BookingStatus | None,
 ) -> dict[int, int]:
     query = _count_query(by_slot, status is not None)
-    return await queries.count_per_parent(session, query, parent_ids, **_given({"status": status}))
+    return await queries.count_per_parent(session, query, parent_ids, status=status)
 
 
 @cache

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -69,6 +70,14 @@ def parent_ids_param() -> BindParameter[Any]:
     return bindparam("parent_ids", expanding=True)
 
 
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    """A `first_n_per_parent_query`: the statement, and how to read a row's parent id."""
+
+    statement: Select[Any]
+    parent_of: Callable[[Row[Any]], int]
+
+
 def first_n_per_parent_query(
     model: type[M],
     parent: InstrumentedAttribute[Any],
@@ -76,7 +85,7 @@ def first_n_per_parent_query(
     order_by: Sequence[Any],
     where: Sequence[ColumnElement[bool]] = (),
     joined: Sequence[tuple[str, Table, Sequence[str]]] = (),
-) -> Select[Any]:
+) -> PageQuery:
     """Up to `:limit` rows for each parent in `:parent_ids`, in one statement (ROW_NUMBER over
     a partition). `where` may hold further bind parameters, given at execution.
 
@@ -90,12 +99,14 @@ def first_n_per_parent_query(
     for foreign_key, table, names in joined:
         columns += [table.c[name].label(f"{table.name}__{name}") for name in names]
         source = source.join(table, table.c.id == ranked.c[foreign_key])
-    return (
+    statement = (
         select(*columns)
         .select_from(source)
         .where(ranked.c.rank <= bindparam("limit"))
         .order_by(ranked.c[parent.key], ranked.c.rank)
     )
+    keys = [column.key for column in model.__table__.columns]
+    return PageQuery(statement, itemgetter(keys.index(parent.key)))
 
 
 def row_reader(model: type[Base], names: Sequence[str]) -> Callable[[Row[Any]], tuple[Any, ...]]:
@@ -116,13 +127,13 @@ def joined_reader(model: type[Base], count: int) -> Callable[[Row[Any]], tuple[A
 
 async def first_n_per_parent(
     session: Reader,
-    query: Select[Any],
-    parent_key: str,
+    query: PageQuery,
     parent_ids: Sequence[int],
     limit: int,
     **params: Any,
 ) -> dict[int, list[Row[Any]]]:
-    """Run a `first_n_per_parent_query`: rows grouped by their parent's id.
+    """Run a `first_n_per_parent_query`: rows grouped by their parent's id. `params` are the
+    values of its further bind parameters (values it does not use are ignored).
 
     Plain rows, not ORM entities: they carry the model's columns as attributes (`row.id`,
     `row.slot_id`), types converted as for the model, at a fraction of an entity's cost (these
@@ -130,10 +141,11 @@ async def first_n_per_parent(
     nothing here is tracked by a session."""
     grouped: dict[int, list[Row[Any]]] = defaultdict(list)
     result = await session.execute(
-        query, {"parent_ids": list(parent_ids), "limit": limit, **params}
+        query.statement, {"parent_ids": list(parent_ids), "limit": limit, **params}
     )
+    parent_of = query.parent_of
     for row in result.all():
-        grouped[getattr(row, parent_key)].append(row)
+        grouped[parent_of(row)].append(row)
     return grouped
 
 

@@ -93,16 +93,15 @@ async def page_per_parent(
     session: queries.Reader, *, by_booking: bool, parent_ids: Sequence[int], page: PageRequest
 ) -> dict[int, list[Row[Any]]]:
     """Records of many bookings (or users) at once, newest first, `page.first + 1` each."""
-    query = _page_query(by_booking, page.after is not None)
-    params = {"before": page.after.id} if page.after is not None else {}
-    parent_key = "booking_id" if by_booking else "user_id"
+    before = page.after.id if page.after is not None else None
+    query = _page_query(by_booking, before is not None)
     return await queries.first_n_per_parent(
-        session, query, parent_key, parent_ids, page.first + 1, **params
+        session, query, parent_ids, page.first + 1, before=before
     )
 
 
 @cache
-def _page_query(by_booking: bool, after: bool) -> Select[Any]:
+def _page_query(by_booking: bool, after: bool) -> queries.PageQuery:
     return queries.first_n_per_parent_query(
         Record,
         Record.booking_id if by_booking else Record.user_id,

@@ -76,10 +76,6 @@ def _edge_cursors(_context: Context, edges: Sequence[Edge[Any]]) -> list[str]:
     return [edge._cursor_of(edge._row).encode() for edge in edges]
 
 
-def _no_cursor(_row: object) -> Cursor:
-    raise AssertionError("an empty page has no cursors")
-
-
 @strawberry.type
 class PageInfo:
     has_next_page: bool
@@ -87,7 +83,7 @@ class PageInfo:
     # The page's first and last rows, and how a row becomes a cursor.
     _start: strawberry.Private[object | None]
     _end: strawberry.Private[object | None]
-    _cursor_of: strawberry.Private[Callable[[object], Cursor]] = _no_cursor
+    _cursor_of: strawberry.Private[Callable[[object], Cursor]]
 
     @strawberry.field
     @batched(_start_cursors)
@@ -166,6 +162,12 @@ async def zero() -> int:
 def empty_connection() -> Connection[N]:
     return Connection(
         edges=[],
-        page_info=PageInfo(has_next_page=False, has_previous_page=False, _start=None, _end=None),
+        page_info=PageInfo(
+            has_next_page=False,
+            has_previous_page=False,
+            _start=None,
+            _end=None,
+            _cursor_of=id_cursor,
+        ),
         _count=zero,
     )
