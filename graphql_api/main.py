@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         connection_init_wait_timeout=timedelta(seconds=settings.ws_connection_init_timeout_seconds),
     )
     router.persisted_queries = persisted_queries
-    app.include_router(router)
+    app.router.routes.extend(router.routes_for_app())
     if settings.graphiql_enabled:  # GraphiQL's own assets (no CDN); absent in production
         app.mount(STATIC_MOUNT, StaticFiles(directory=STATIC_ROOT), name="graphql-static")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -116,6 +117,36 @@ async def test_mutation_over_get_is_refused(api: Api) -> None:
         headers={"accept": "application/json"},
     )
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize("method", ["HEAD", "PUT", "PATCH", "DELETE"])
+async def test_other_methods_are_405_with_allow(api: Api, method: str) -> None:
+    response = await api.client.request(method, "/graphql")
+    assert response.status_code == 405
+    assert sorted(part.strip() for part in response.headers["allow"].split(",")) == [
+        "GET",
+        "POST",
+    ]
+
+
+async def test_each_request_has_its_own_status_and_headers(api: Api) -> None:
+    """An invalid token's 401 and WWW-Authenticate belong to that request only, however many
+    run at once (the status travels on a per-request sub-response)."""
+    account = await api.user()
+    query = {"query": "{ me { id } }"}
+
+    async def ask(token: str) -> tuple[str, int, str | None]:
+        response = await api.client.post(
+            "/graphql", json=query, headers={"authorization": f"Bearer {token}"}
+        )
+        return token, response.status_code, response.headers.get("www-authenticate")
+
+    answers = await asyncio.gather(*(ask(account.token if i % 2 else "bad") for i in range(40)))
+    for token, status, challenge in answers:
+        if token == "bad":
+            assert (status, challenge) == (401, 'Bearer error="invalid_token"')
+        else:
+            assert (status, challenge) == (200, None)
 
 
 async def test_query_over_get_works(api: Api) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import replace
 from typing import Any
@@ -11,7 +12,10 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from fastapi import Response
 from fastapi.responses import HTMLResponse
 from graphql import GraphQLError
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
@@ -75,8 +79,51 @@ def _check_batch_item(item: GraphQLRequestData) -> None:
             raise HTTPException(400, f"The GraphQL operation's `{name}` must be an object or null.")
 
 
+ContextGetter = Callable[[HTTPConnection], Awaitable[Context]]
+
+
 class BookingRouter(GraphQLRouter[Context, None]):
+    """Strawberry's view with our JSON, errors, persisted queries and WebSocket sign-in, served
+    by plain Starlette routes (`routes()`): FastAPI's routes, which GraphQLRouter registers on
+    itself, solve a dependency graph per request (~0.1 ms, a third of a `{ me { id } }`
+    request's time outside execution) only to build the context and a sub-response."""
+
     persisted_queries: PersistedQueries | None = None
+
+    def __init__(self, schema: Any, *, path: str, context_getter: ContextGetter, **kwargs: Any):
+        super().__init__(schema, path=path, context_getter=context_getter, **kwargs)
+        self.path = path
+        self._new_context = context_getter
+
+    def routes_for_app(self) -> list[BaseRoute]:
+        """GET, POST and the WebSocket at `path`; other methods answer 405 with `Allow`."""
+        http = Route(self.path, self._serve_http, methods=["GET", "POST"])
+        http.methods = {"GET", "POST"}  # Starlette adds HEAD to GET routes; GraphQL has none
+        return [http, WebSocketRoute(self.path, self._serve_websocket)]
+
+    async def _serve_http(self, request: Request) -> Response:
+        context = await self._new_context(request)
+        # What FastAPI injects as `response`: headers and a status for the answer, nothing else.
+        sub_response = Response()
+        del sub_response.headers["content-length"]
+        sub_response.status_code = None  # type: ignore[assignment]
+        context.request = request
+        context.response = sub_response
+        request.state.graphql_sub_response = sub_response
+        try:
+            return await self.run(request=request, context=context, root_value=None)
+        except HTTPException as exc:
+            return PlainTextResponse(exc.reason, status_code=exc.status_code)
+
+    async def _serve_websocket(self, websocket: WebSocket) -> None:
+        context = await self._new_context(websocket)
+        context.request = websocket
+        await self.run(request=websocket, context=context, root_value=None)
+
+    async def get_sub_response(self, request: Request) -> Response:
+        # Per request (GraphQLRouter keeps the last one on the router itself).
+        sub_response: Response = request.state.graphql_sub_response
+        return sub_response
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
