@@ -8,10 +8,10 @@ SQLite write transactions start with BEGIN IMMEDIATE and so run one at a time.""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Row, Select, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,9 +118,9 @@ def _page_query(by_slot: bool, after: bool, status: bool) -> queries.PageQuery:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Customer:
-    """A booking's customer as page_per_parent JOINs it (never the password hash)."""
+class Customer(NamedTuple):
+    """A booking's customer as page_per_parent JOINs it (never the password hash). A tuple:
+    one is built per booking of a page, and a NamedTuple is ~3x cheaper than a dataclass."""
 
     id: int
     email: str
@@ -131,10 +131,10 @@ class Customer:
     @classmethod
     def of(cls, row: Row[Any]) -> Customer:
         """The customer columns of a slot's bookings page row."""
-        return cls(*_customer_values(row))
+        return tuple.__new__(cls, _customer_values(row))
 
 
-USER_COLUMNS = tuple(field.name for field in fields(Customer))
+USER_COLUMNS = Customer._fields
 _customer_values = queries.joined_reader(Booking, len(USER_COLUMNS))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from functools import partial
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 import strawberry
@@ -42,6 +42,9 @@ _booking_attributes = attrgetter(*_BOOKING_COLUMNS)
 _booking_positions = row_reader(models.Booking, _BOOKING_COLUMNS)
 _record_attributes = attrgetter(*_RECORD_COLUMNS)
 _record_positions = row_reader(models.Record, _RECORD_COLUMNS)
+_USER_COLUMNS = ("id", "full_name", "role", "created_at")
+_user_attributes = attrgetter(*_USER_COLUMNS)
+_customer_positions = itemgetter(*(Customer._fields.index(name) for name in _USER_COLUMNS))
 
 
 # Every relation is a batch function over all the parents of a level (the level-at-a-time
@@ -278,13 +281,25 @@ class User(Node):
     _owner: strawberry.Private[bool] = False
 
     @classmethod
-    def from_model(cls, row: models.User | Row[Any] | Customer, *, owner: bool = False) -> User:
+    def from_model(cls, row: models.User | Row[Any], *, owner: bool = False) -> User:
+        return cls._of(_user_attributes(row), row, owner)
+
+    @classmethod
+    def from_customer(cls, customer: Customer) -> User:
+        """A booking's customer, JOINed by a slot's bookings page."""
+        return cls._of(_customer_positions(customer), customer, False)
+
+    @classmethod
+    def _of(
+        cls, values: tuple[Any, ...], model: models.User | Row[Any] | Customer, owner: bool
+    ) -> User:
+        pk, full_name, role, created_at = values
         return cls(
-            id=strawberry.ID(ids.encode("User", row.id)),
-            full_name=row.full_name,
-            role=row.role,
-            created_at=row.created_at,
-            _model=row,
+            id=strawberry.ID(ids.encode("User", pk)),
+            full_name=full_name,
+            role=role,
+            created_at=created_at,
+            _model=model,
             _owner=owner,
         )
 
@@ -401,7 +416,7 @@ class Booking(Node):
     @classmethod
     def from_row_with_user(cls, row: Row[Any]) -> Booking:
         """A row of services.bookings.page_per_parent for slots: the booking and its customer."""
-        return cls.from_row(row, User.from_model(Customer.of(row)))
+        return cls.from_row(row, User.from_customer(Customer.of(row)))
 
     @strawberry.field
     @batched(_booking_slots)
