@@ -113,6 +113,8 @@ class RequestGuard:
         codes: list[str] = extra.pop("codes", [])
         if extra and self.metrics is not None:  # a GraphQL operation ran
             self.metrics.observe_request(extra.get("operation"), codes, seconds)
+        if not log.isEnabledFor(logging.INFO):  # LOG_LEVEL=WARNING: no line to format
+            return
         log.info(
             json.dumps(
                 {

@@ -324,6 +324,45 @@ async def test_slot_filter_by_staff_id(api: Api) -> None:
     assert await slot_ids(api, {"staffId": other.gid, "search": "nope"}) == []
 
 
+async def test_every_slot_filter_at_once_pages_with_a_cursor(api: Api) -> None:
+    """The statements are built once per filter shape: the values of each request still
+    decide (two requests of one shape, different values), and a cursor combines with them."""
+    staff = await api.user(Role.STAFF)
+    other = await api.user(Role.STAFF)
+    base = base_time()
+    wanted = [
+        (await make_slot(api, staff, base + timedelta(hours=h), title="Yoga", staffId=staff.gid))[
+            "id"
+        ]
+        for h in range(1, 6)
+    ]
+    theirs = await make_slot(api, staff, base + timedelta(hours=2), title="Yoga", staffId=other.gid)
+    pilates = await make_slot(
+        api, staff, base + timedelta(hours=3), title="Pilates", staffId=staff.gid
+    )
+    await make_slot(api, staff, base + timedelta(hours=9), title="Yoga", staffId=staff.gid)
+    flt = {
+        "startsAfter": iso(base),
+        "startsBefore": iso(base + timedelta(hours=8)),
+        "availableOnly": True,
+        "status": "OPEN",
+        "search": "yog",
+        "staffId": staff.gid,
+    }
+    seen: list[str] = []
+    after = None
+    while True:
+        data = (await slots_page(api, first=2, after=after, filter=flt)).ok()["slots"]
+        assert data["totalCount"] == 5
+        seen += [edge["node"]["id"] for edge in data["edges"]]
+        if not data["pageInfo"]["hasNextPage"]:
+            break
+        after = data["pageInfo"]["endCursor"]
+    assert seen == wanted
+    assert await slot_ids(api, {**flt, "staffId": other.gid}) == [theirs["id"]]
+    assert await slot_ids(api, {**flt, "search": "pil"}) == [pilates["id"]]
+
+
 async def test_slots_cursor_pagination_has_no_gaps_or_repeats(api: Api) -> None:
     staff = await api.user(Role.STAFF)
     base = base_time()
