@@ -76,6 +76,9 @@ class Selection:
     shape: Shape
 
 
+Leaf = tuple[str, str, Callable[[Any], Any], bool]  # response key, attribute, coerce, non-null
+
+
 @dataclass(slots=True)
 class ObjectPlan:
     type_name: str
@@ -85,7 +88,7 @@ class ObjectPlan:
     exact: tuple[type, ...] = ()
     typenames: list[str] = field(default_factory=list)
     # (key, attribute, coerce, non_null) for scalar columns
-    leaves: list[tuple[str, str, Callable[[Any], Any], bool]] = field(default_factory=list)
+    leaves: list[Leaf] = field(default_factory=list)
     nested: list[Selection] = field(default_factory=list)
 
 
@@ -388,10 +391,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         for key in plan.typenames:
             for row in rows:
                 row[key] = plan.type_name
-        for leaf in plan.leaves:
-            key = leaf[0]
-            for row, parent in zip(rows, parents, strict=True):
-                row[key] = _leaf_value(parent, leaf)
+        _fill_leaves(rows, parents, plan.leaves)
         if plan.nested:
 
             async def fill(selection: Selection) -> None:
@@ -411,19 +411,30 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
 _TYPENAME = object()
 
 
-def _leaf_value(source: Any, leaf: tuple[str, str, Callable[[Any], Any], bool]) -> Any:
-    value = getattr(source, leaf[1])
-    if value is None:
-        if leaf[3]:
-            raise _Fallback
-        return None
-    try:
-        coerced = leaf[2](value)
-    except Exception as exc:
-        raise _Fallback from exc
-    if coerced is None or coerced is Undefined:
-        raise _Fallback
-    return coerced
+def _leaf_value(source: Any, leaf: Leaf) -> Any:
+    row: dict[str, Any] = {}
+    _fill_leaves([row], [source], [leaf])
+    return row.get(leaf[0])
+
+
+def _fill_leaves(rows: list[dict[str, Any]], parents: list[Any], leaves: list[Leaf]) -> None:
+    """Each leaf's coerced value into each row (None is left to the rows' template); a value
+    graphql-core would refuse raises _Fallback. One loop per scalar of every planned object,
+    so no call per value."""
+    for key, attribute, coerce, non_null in leaves:
+        for row, parent in zip(rows, parents, strict=True):
+            value = getattr(parent, attribute)
+            if value is None:
+                if non_null:
+                    raise _Fallback
+                continue
+            try:
+                coerced = coerce(value)
+            except Exception as exc:
+                raise _Fallback from exc
+            if coerced is None or coerced is Undefined:
+                raise _Fallback
+            row[key] = coerced
 
 
 async def _gather_fields(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
