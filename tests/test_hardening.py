@@ -131,7 +131,8 @@ async def test_other_methods_are_405_with_allow(api: Api, method: str) -> None:
 
 async def test_each_request_has_its_own_status_and_headers(api: Api) -> None:
     """An invalid token's 401 and WWW-Authenticate belong to that request only, however many
-    run at once (the status travels on a per-request sub-response)."""
+    run at once: the status travels on a sub-response made per request (a guard for
+    BookingRouter._serve_http; the router once held one on itself)."""
     account = await api.user()
     query = {"query": "{ me { id } }"}
 

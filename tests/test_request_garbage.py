@@ -1,9 +1,9 @@
 """A request's rows are freed when it ends, not left to the cycle collector.
 
-graphql-core's executor is a reference cycle, and it reaches the request context; unless the
-context's DataLoaders are emptied when the operation ends, every row a request loaded stays
-alive until a GC pass, which then takes hundreds of milliseconds (bench/: 0.5 s every ~50
-Q-large requests). The cyclic garbage a request leaves must not grow with the rows it read.
+graphql-core's executor was a reference cycle reaching the request context: every row a request
+loaded stayed alive until a GC pass, which then took hundreds of milliseconds (bench/: 0.5 s
+every ~50 Q-large requests). A successful request now leaves no cyclic garbage; a failing one
+(an exception's traceback is a cycle) leaves some, which must not grow with the rows it read.
 """
 
 from __future__ import annotations

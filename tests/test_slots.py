@@ -340,7 +340,15 @@ async def test_every_slot_filter_at_once_pages_with_a_cursor(api: Api) -> None:
     pilates = await make_slot(
         api, staff, base + timedelta(hours=3), title="Pilates", staffId=staff.gid
     )
+    # Each of these fails exactly one filter: too late, too early, full, closed.
     await make_slot(api, staff, base + timedelta(hours=9), title="Yoga", staffId=staff.gid)
+    early = await make_slot(api, staff, base - timedelta(hours=1), title="Yoga", staffId=staff.gid)
+    full = await make_slot(
+        api, staff, base + timedelta(hours=4), title="Yoga", staffId=staff.gid, capacity=1
+    )
+    await book(api, await api.user(), full["id"])
+    closed = await make_slot(api, staff, base + timedelta(hours=6), title="Yoga", staffId=staff.gid)
+    (await update_slot(api, staff.token, closed["id"], status="CLOSED")).ok()
     flt = {
         "startsAfter": iso(base),
         "startsBefore": iso(base + timedelta(hours=8)),
@@ -359,8 +367,17 @@ async def test_every_slot_filter_at_once_pages_with_a_cursor(api: Api) -> None:
             break
         after = data["pageInfo"]["endCursor"]
     assert seen == wanted
+    # The same shape with other values.
     assert await slot_ids(api, {**flt, "staffId": other.gid}) == [theirs["id"]]
     assert await slot_ids(api, {**flt, "search": "pil"}) == [pilates["id"]]
+    assert (
+        await slot_ids(api, {**flt, "startsBefore": iso(base + timedelta(hours=3))}) == (wanted[:2])
+    )
+    assert await slot_ids(api, {**flt, "startsAfter": iso(base - timedelta(hours=2))}) == [
+        early["id"],
+        *wanted,
+    ]
+    assert await slot_ids(api, {**flt, "status": "CLOSED"}) == []
 
 
 async def test_slots_cursor_pagination_has_no_gaps_or_repeats(api: Api) -> None:

@@ -24,11 +24,10 @@ graphql-core so the middleware sees it.
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 
 from graphql import (
     GraphQLEnumType,
@@ -42,6 +41,7 @@ from graphql import (
     is_object_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.executor import Executor
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from graphql.type.definition import GraphQLResolveInfoHelpers
@@ -66,7 +66,6 @@ class _Fallback(Exception):
 
 # How to complete one column of values: ("leaf", coerce) | ("object", ObjectPlan) |
 # ("list", shape) | ("non_null", shape).
-T = TypeVar("T")
 Shape = tuple[Any, ...]
 
 
@@ -95,16 +94,21 @@ class ObjectPlan:
     nested: list[Selection] = field(default_factory=list)
 
 
-def _weakly(method: Callable[..., T]) -> Callable[..., T]:
-    """`method`, without keeping its object alive (only called while the object runs)."""
-    ref = weakref.WeakMethod(method)
+class _AsyncWork:
+    """What graphql-core's resolve-info helpers use of an executor (how to tell an awaitable,
+    and the set of work settling in the background, which the executor shares with its copies
+    for @defer groups and subscription events), without the executor: graphql-core's own
+    methods, bound to this instead (see FastExecutor.__init__)."""
 
-    def call(*args: Any, **kwargs: Any) -> T:
-        bound = ref()
-        assert bound is not None, "the executor is gone"
-        return bound(*args, **kwargs)
+    __slots__ = ("background_futures", "is_awaitable")
 
-    return call
+    def __init__(self, is_awaitable: Callable[[Any], bool], background_futures: set[Any]):
+        self.is_awaitable = is_awaitable
+        self.background_futures = background_futures
+
+    settle_in_background = Executor.settle_in_background
+    track_async_work = Executor.track_async_work
+    gather_async_work = Executor.gather_async_work
 
 
 def _strawberry_field(field_def: GraphQLField) -> StrawberryField | None:
@@ -178,10 +182,13 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         # graphql-core gives resolvers (info.async_helpers) this executor's own bound methods:
         # a reference cycle through which everything a request allocated (the executor, its
         # plans, the request, the context) waited for the cycle collector, ~220 objects a
-        # request and a ~2 ms young collection every ~30 requests. Weakly, a request's objects
-        # go when it ends (tests/test_request_garbage.py).
+        # request and a ~2 ms young collection every ~30 requests. The same methods bound to
+        # what they use instead: a request's objects go when it ends
+        # (tests/test_request_garbage.py).
+        work = _AsyncWork(self.is_awaitable, self.background_futures)
         self.async_helpers = GraphQLResolveInfoHelpers(
-            gather=_weakly(self.gather_async_work), track=_weakly(self.track_async_work)
+            gather=work.gather_async_work,  # type: ignore[misc]  # duck-typed self, see _AsyncWork
+            track=work.track_async_work,  # type: ignore[misc]
         )
 
     def _uses_middleware(self) -> bool:

@@ -8,7 +8,18 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api.db import utcnow
@@ -75,10 +86,11 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     if status:
         conditions.append(BookingSlot.status == bindparam("status"))
     if search:
+        pattern = bindparam("pattern", type_=String)
         conditions.append(
             or_(
-                func.lower(BookingSlot.title).like(bindparam("pattern"), escape="\\"),
-                func.lower(BookingSlot.location).like(bindparam("pattern"), escape="\\"),
+                func.lower(BookingSlot.title).like(pattern, escape="\\"),
+                func.lower(BookingSlot.location).like(pattern, escape="\\"),
             )
         )
     if staff:
