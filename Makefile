@@ -48,6 +48,7 @@ bench: install-dev
 
 bench-quick: install-dev
 	$(BIN)/python -m bench --quick
+	$(BIN)/python -m bench.inprocess --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
