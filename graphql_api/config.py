@@ -7,11 +7,21 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 # Usable only in development: production refuses it (see `_refuse_weak_secret`).
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"
 # RFC 7518 §3.2: an HMAC key at least as long as the hash output.
 MIN_SECRET_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+
+
+def sqlite_file(database_url: str) -> str | None:
+    """The file of a SQLite database URL; None for an in-memory database (`:memory:`, no name,
+    or `mode=memory`) and for any other database."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
+        return None
+    return None if "mode=memory" in database_url else url.database
 
 
 class Settings(BaseSettings):

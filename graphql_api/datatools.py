@@ -7,11 +7,10 @@ import sqlite3
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from graphql_api import migrate
-from graphql_api.config import Settings
+from graphql_api.config import Settings, sqlite_file
 from graphql_api.db import Base, create_engine
 
 # Parents before children, so foreign keys hold at every step.
@@ -20,10 +19,10 @@ BATCH_ROWS = 1_000
 
 
 def sqlite_path(database_url: str) -> Path:
-    url = make_url(database_url)
-    if not url.drivername.startswith("sqlite") or not url.database or url.database == ":memory:":
+    path = sqlite_file(database_url)
+    if path is None:
         raise ValueError("backup works on a SQLite file database; for PostgreSQL use pg_dump")
-    return Path(url.database)
+    return Path(path)
 
 
 def backup_sqlite(database_url: str, output: Path) -> int:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event, make_url
+from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-from graphql_api.config import Settings
+from graphql_api.config import Settings, sqlite_file
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -125,11 +125,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # opened and closed per use (an aiosqlite thread, a file open and four PRAGMAs), which
         # under a burst fed on itself into stalls of seconds with SQLAlchemy's default of 5.
         # An in-memory database is one connection (StaticPool), which takes no sizing.
-        database = make_url(url).database
-        in_memory = database in (None, "", ":memory:") or "mode=memory" in url
         pool: dict[str, Any] = (
             {}
-            if in_memory
+            if sqlite_file(url) is None
             else {
                 "pool_size": settings.db_pool_size,
                 "max_overflow": settings.db_max_overflow,

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from graphql_api import datatools
+from graphql_api.config import sqlite_file
 from graphql_api.main import create_app
 from graphql_api.models import Role
 from tests.conftest import TEST_DATABASE_URL, make_settings
@@ -92,6 +93,22 @@ async def test_backup_while_booking_restores_consistently(
 def test_backup_refuses_postgresql(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="pg_dump"):
         datatools.backup_sqlite("postgresql+asyncpg://u@h/db", tmp_path / "x.db")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite+aiosqlite:///:memory:",
+        "sqlite+aiosqlite://",
+        "sqlite+aiosqlite:///file:shared?mode=memory&cache=shared&uri=true",
+    ],
+)
+def test_backup_refuses_an_in_memory_database(tmp_path: Path, url: str) -> None:
+    """The same test of "a file database" as the engine's pool sizing (config.sqlite_file)."""
+    assert sqlite_file(url) is None
+    with pytest.raises(ValueError, match="file database"):
+        datatools.backup_sqlite(url, tmp_path / "x.db")
+    assert sqlite_file("sqlite+aiosqlite:////var/lib/app/app.db") == "/var/lib/app/app.db"
 
 
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs TEST_DATABASE_URL (PostgreSQL)")
