@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -58,6 +59,26 @@ class GraphQLResult:
 
 def future(hours: float = 24, *, base: datetime | None = None) -> datetime:
     return (base or datetime.now(UTC)).replace(microsecond=0) + timedelta(hours=hours)
+
+
+async def every_page(
+    fetch: Callable[[str | None], Awaitable[dict[str, Any]]], *, most: int = 20
+) -> list[dict[str, Any]]:
+    """Every page of a connection: `fetch(after)` from the first, following `endCursor` while
+    `hasNextPage` (more than `most` pages fails the test instead of looping on)."""
+    pages: list[dict[str, Any]] = []
+    after: str | None = None
+    while len(pages) < most:
+        page = await fetch(after)
+        pages.append(page)
+        if not page["pageInfo"]["hasNextPage"]:
+            return pages
+        after = page["pageInfo"]["endCursor"]
+    raise AssertionError(f"still hasNextPage after {most} pages")
+
+
+def node_ids(pages: list[dict[str, Any]]) -> list[str]:
+    return [edge["node"]["id"] for page in pages for edge in page["edges"]]
 
 
 def iso(value: datetime) -> str:

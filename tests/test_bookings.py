@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from graphql_api.models import Role
 from tests.domain_helpers import (
@@ -26,7 +27,7 @@ from tests.domain_helpers import (
     snapshot,
     update_slot,
 )
-from tests.helpers import Api, iso
+from tests.helpers import Api, every_page, iso, node_ids
 
 # --- createBooking ------------------------------------------------------------------------
 
@@ -596,18 +597,18 @@ async def test_bookings_pagination(api: Api) -> None:
     for h in range(5):
         slot = await make_slot(api, staff, base + timedelta(hours=2 * h))
         expected.append((await book(api, customer, slot["id"]))["id"])
-    seen: list[str] = []
-    after = None
     query = """query($after: String) { bookings(first: 2, after: $after) {
         totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } }"""
-    while True:
-        data = (await api.gql(query, {"after": after}, token=customer.token)).ok()["bookings"]
-        assert data["totalCount"] == 5
-        seen += [e["node"]["id"] for e in data["edges"]]
-        if not data["pageInfo"]["hasNextPage"]:
-            break
-        after = data["pageInfo"]["endCursor"]
-    assert seen == expected
+
+    async def page(after: str | None) -> dict[str, Any]:
+        bookings: dict[str, Any] = (
+            await api.gql(query, {"after": after}, token=customer.token)
+        ).ok()["bookings"]
+        return bookings
+
+    pages = await every_page(page)
+    assert [data["totalCount"] for data in pages] == [5] * len(pages)
+    assert node_ids(pages) == expected
     too_many = await api.gql("{ bookings(first: 101) { totalCount } }", token=customer.token)
     assert too_many.code == "BAD_USER_INPUT"
     bad_cursor = await api.gql('{ bookings(after: "zz") { totalCount } }', token=customer.token)

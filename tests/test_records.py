@@ -32,7 +32,7 @@ from tests.domain_helpers import (
     snapshot,
     update_slot,
 )
-from tests.helpers import Account, Api
+from tests.helpers import Account, Api, every_page, node_ids
 
 
 def expected(
@@ -156,16 +156,16 @@ async def test_records_pagination(api: Api) -> None:
     everything, _ = await list_records(api, staff.token)
     query = """query($after: String) { records(first: 2, after: $after) {
         totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { node { id } } } }"""
-    seen: list[str] = []
-    after = None
-    while True:
-        data = (await api.gql(query, {"after": after}, token=staff.token)).ok()["records"]
-        assert data["totalCount"] == 5
-        seen += [e["node"]["id"] for e in data["edges"]]
-        if not data["pageInfo"]["hasNextPage"]:
-            break
-        after = data["pageInfo"]["endCursor"]
-    assert seen == [n["id"] for n in everything]
+
+    async def page(after: str | None) -> dict[str, Any]:
+        records: dict[str, Any] = (await api.gql(query, {"after": after}, token=staff.token)).ok()[
+            "records"
+        ]
+        return records
+
+    pages = await every_page(page)
+    assert [data["totalCount"] for data in pages] == [5] * len(pages)
+    assert node_ids(pages) == [n["id"] for n in everything]
     too_many = await api.gql("{ records(first: 101) { totalCount } }", token=staff.token)
     assert too_many.code == "BAD_USER_INPUT"
 

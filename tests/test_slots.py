@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from graphql_api.graphql import ids
 from graphql_api.models import Role
@@ -26,7 +27,7 @@ from tests.domain_helpers import (
     snapshot,
     update_slot,
 )
-from tests.helpers import Api, iso
+from tests.helpers import Api, every_page, iso, node_ids
 
 # --- createSlot ---------------------------------------------------------------------------
 
@@ -357,16 +358,16 @@ async def test_every_slot_filter_at_once_pages_with_a_cursor(api: Api) -> None:
         "search": "yog",
         "staffId": staff.gid,
     }
-    seen: list[str] = []
-    after = None
-    while True:
-        data = (await slots_page(api, first=2, after=after, filter=flt)).ok()["slots"]
-        assert data["totalCount"] == 5
-        seen += [edge["node"]["id"] for edge in data["edges"]]
-        if not data["pageInfo"]["hasNextPage"]:
-            break
-        after = data["pageInfo"]["endCursor"]
-    assert seen == wanted
+
+    async def page(after: str | None) -> dict[str, Any]:
+        slots: dict[str, Any] = (await slots_page(api, first=2, after=after, filter=flt)).ok()[
+            "slots"
+        ]
+        return slots
+
+    pages = await every_page(page)
+    assert [data["totalCount"] for data in pages] == [5] * len(pages)
+    assert node_ids(pages) == wanted
     # The same shape with other values.
     assert await slot_ids(api, {**flt, "staffId": other.gid}) == [theirs["id"]]
     assert await slot_ids(api, {**flt, "search": "pil"}) == [pilates["id"]]
@@ -384,25 +385,22 @@ async def test_slots_cursor_pagination_has_no_gaps_or_repeats(api: Api) -> None:
     staff = await api.user(Role.STAFF)
     base = base_time()
     expected = [(await make_slot(api, staff, base + timedelta(hours=h)))["id"] for h in range(7)]
-    seen: list[str] = []
-    after = None
-    pages = 0
-    while True:
-        data = (await slots_page(api, first=3, after=after)).ok()["slots"]
-        pages += 1
+
+    async def page(after: str | None) -> dict[str, Any]:
+        slots: dict[str, Any] = (await slots_page(api, first=3, after=after)).ok()["slots"]
+        return slots
+
+    pages = await every_page(page)
+    for number, data in enumerate(pages):
         assert data["totalCount"] == 7
         edges = data["edges"]
-        seen += [edge["node"]["id"] for edge in edges]
         info = data["pageInfo"]
-        if after is None:
+        if number == 0:
             assert info["hasPreviousPage"] is False
         assert info["startCursor"] == edges[0]["cursor"]
         assert info["endCursor"] == edges[-1]["cursor"]
-        if not info["hasNextPage"]:
-            break
-        after = info["endCursor"]
-    assert pages == 3
-    assert seen == expected
+    assert len(pages) == 3
+    assert node_ids(pages) == expected
     # The default page size is 20; first: 0 is an empty page.
     assert len((await slots_page(api)).ok()["slots"]["edges"]) == 7
     empty = (await slots_page(api, first=0)).ok()["slots"]
