@@ -89,7 +89,6 @@ class ObjectPlan:
     # Classes whose instances is_type_of accepts without looking (see _exact_classes).
     exact: tuple[type, ...] = ()
     typenames: list[str] = field(default_factory=list)
-    # (key, attribute, coerce, non_null) for scalar columns
     leaves: list[Leaf] = field(default_factory=list)
     nested: list[Selection] = field(default_factory=list)
 
@@ -226,9 +225,9 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def _plan_field(
         self, parent_type: GraphQLObjectType, key: str, details: FieldDetailsList
-    ) -> Selection | tuple[str, str, Callable[[Any], Any], bool] | object:
-        """One field: `_TYPENAME`, a scalar column (key, attribute, coerce, non_null), or a
-        Selection with its planned subtree. Raises _Unplannable."""
+    ) -> Selection | Leaf | object:
+        """One field: `_TYPENAME`, a scalar column (a Leaf), or a Selection with its planned
+        subtree. Raises _Unplannable."""
         name = details[0].node.name.value
         if name == "__typename":
             return _TYPENAME
