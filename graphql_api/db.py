@@ -92,6 +92,10 @@ class Database:
         await self.engine.dispose()
 
 
+# Execution option: on SQLite, run each statement as its own transaction (no BEGIN).
+SQLITE_AUTOCOMMIT = "sqlite_autocommit"
+
+
 def _install_sqlite_transaction_control(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     """pysqlite starts transactions late, so a read-then-write transaction under WAL fails with
     SQLITE_BUSY at once, ignoring the busy timeout. We take control of BEGIN ourselves (the recipe
@@ -112,7 +116,7 @@ def _install_sqlite_transaction_control(engine: AsyncEngine, busy_timeout_ms: in
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         options = conn.get_execution_options()
-        if options.get("sqlite_autocommit", False):
+        if options.get(SQLITE_AUTOCOMMIT, False):
             return  # every statement its own transaction (see Database.autocommit_reads)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN")
 
@@ -161,6 +165,6 @@ def create_database(settings: Settings) -> Database:
         read=async_sessionmaker(engine, expire_on_commit=False),
         write=async_sessionmaker(write_engine, expire_on_commit=False),
         autocommit_reads=(
-            engine.execution_options(sqlite_autocommit=True) if settings.is_sqlite else None
+            engine.execution_options(**{SQLITE_AUTOCOMMIT: True}) if settings.is_sqlite else None
         ),
     )

@@ -10,12 +10,13 @@ from typing import Any
 
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from graphql_api import security
 from graphql_api.db import Database
 from graphql_api.graphql import ids
 from graphql_api.models import Role, User
+from graphql_api.services.fetch import watch_statements
 
 # One real argon2id hash, shared by quick users: hashing per user would dominate test time.
 QUICK_PASSWORD = "correct horse battery"
@@ -173,22 +174,26 @@ class Api:
 
 
 class StatementCounter:
-    """Counts SQL statements sent by an engine (an engine event), for N+1 tests."""
+    """Counts the SQL statements a database runs for an engine, for N+1 tests (on SQLite by
+    the database itself, so the direct read path is counted as it runs; see
+    graphql_api.services.fetch.watch_statements)."""
 
     def __init__(self, db: Database) -> None:
-        self.engine = db.engine.sync_engine
+        self.engine = db.engine
         self.statements: list[str] = []
+        self._stop: Callable[[], None] | None = None
 
-    def _on_execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def _on_execute(self, statement: str) -> None:
         if statement.strip().upper() not in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"):
             self.statements.append(statement)
 
     def __enter__(self) -> StatementCounter:
-        event.listen(self.engine, "before_cursor_execute", self._on_execute)
+        self._stop = watch_statements(self.engine, self._on_execute)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._on_execute)
+        assert self._stop is not None
+        self._stop()
 
     @property
     def count(self) -> int:

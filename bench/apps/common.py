@@ -13,7 +13,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -24,6 +23,7 @@ from graphql_api.config import Settings
 from graphql_api.db import Database
 from graphql_api.models import User
 from graphql_api.services import users as user_service
+from graphql_api.services.fetch import watch_statements
 
 _NOT_COUNTED = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
 
@@ -40,10 +40,13 @@ class StatementCounter:
         self.statements = 0
 
     def install(self, engine: AsyncEngine) -> None:
-        @event.listens_for(engine.sync_engine, "before_cursor_execute")
-        def _count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            if not statement.lstrip().upper().startswith(_NOT_COUNTED):
-                self.statements += 1
+        # Counted by the database where it can (graphql_api.services.fetch.watch_statements):
+        # an engine event listener would switch the product's direct SQLite reads off.
+        watch_statements(engine, self._count)
+
+    def _count(self, statement: str) -> None:
+        if not statement.lstrip().upper().startswith(_NOT_COUNTED):
+            self.statements += 1
 
     def route(self) -> Route:
         async def stats(_request: Request) -> JSONResponse:

@@ -25,16 +25,17 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, make_transient_to_detached
 
 from graphql_api.db import Base
+from graphql_api.services import fetch
 
 M = TypeVar("M", bound=Base)
 
 # The per-parent reads are Core statements: they run on a plain connection (the loaders use
-# one; the ORM session's execute path costs ~2 ms more per nested page, measured) or a session.
-Reader = AsyncSession | AsyncConnection
+# one; the ORM session's execute path costs ~2 ms more per nested page, measured; on SQLite
+# fetch.rows skips SQLAlchemy's execute path too) or a session.
+Reader = fetch.Reader
 
 
 async def by_ids(reader: Reader, model: type[M], ids: Sequence[int]) -> list[M]:
@@ -43,10 +44,10 @@ async def by_ids(reader: Reader, model: type[M], ids: Sequence[int]) -> list[M]:
     Read with a plain statement and built with `make_transient_to_detached`: the state an
     entity has after its (closed) session loaded it, without the ORM's loading machinery
     (~0.3 ms per batch less; every request loads its viewer this way)."""
-    result = await reader.execute(_by_ids_query(model), {"ids": list(ids)})
+    found = await fetch.rows(reader, _by_ids_query(model), {"ids": list(ids)})
     attributes = _attribute_names(model)
     entities = []
-    for row in result.all():
+    for row in found:
         entity = model(**dict(zip(attributes, row, strict=True)))
         make_transient_to_detached(entity)
         entities.append(entity)
@@ -140,11 +141,11 @@ async def first_n_per_parent(
     pages are most of a nested read: 2,500 of the 3,070 rows of bench/'s Q-large). Read-only:
     nothing here is tracked by a session."""
     grouped: dict[int, list[Row[Any]]] = defaultdict(list)
-    result = await session.execute(
-        query.statement, {"parent_ids": list(parent_ids), "limit": limit, **params}
+    found = await fetch.rows(
+        session, query.statement, {"parent_ids": list(parent_ids), "limit": limit, **params}
     )
     parent_of = query.parent_of
-    for row in result.all():
+    for row in found:
         grouped[parent_of(row)].append(row)
     return grouped
 
@@ -160,5 +161,5 @@ def count_per_parent_query(
 async def count_per_parent(
     session: Reader, query: Select[Any], parent_ids: Sequence[int], **params: Any
 ) -> dict[int, int]:
-    result = await session.execute(query, {"parent_ids": list(parent_ids), **params})
-    return {key: int(count) for key, count in result.all()}
+    found = await fetch.rows(session, query, {"parent_ids": list(parent_ids), **params})
+    return {key: int(count) for key, count in found}

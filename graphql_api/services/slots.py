@@ -27,7 +27,7 @@ from graphql_api.errors import BadUserInput, Conflict, NotFound
 from graphql_api.models import Booking, BookingSlot, BookingStatus, RecordKind, SlotStatus, User
 from graphql_api.models.slot import MAX_CAPACITY
 from graphql_api.pagination import Page, PageRequest
-from graphql_api.services import queries, records, validation
+from graphql_api.services import fetch, queries, records, validation
 from graphql_api.services.tx import mark_slot_changed
 
 
@@ -130,11 +130,12 @@ async def list_slots(
             raise BadUserInput("`after` is not a cursor of this list.", argument="after")
         params.update(after_at=page.after.at, after_id=page.after.id)
     query = _list_query(_shape(flt), page.after is not None)
-    return Page.from_overfetch(list((await session.execute(query, params)).all()), page)
+    return Page.from_overfetch(await fetch.rows(session, query, params), page)
 
 
 async def count_slots(session: queries.Reader, *, flt: SlotFilter) -> int:
-    return int(await session.scalar(_count_query(_shape(flt)), _values(flt)) or 0)
+    found = await fetch.rows(session, _count_query(_shape(flt)), _values(flt))
+    return int(found[0][0] or 0)
 
 
 async def get_by_ids(session: queries.Reader, ids: Sequence[int]) -> list[BookingSlot]:

@@ -1,0 +1,216 @@
+"""The direct read path (graphql_api/services/fetch.py): on SQLite, reads on a plain
+connection go to aiosqlite in one hand-off instead of through SQLAlchemy's execute. It must
+answer exactly as SQLAlchemy's path does (same rows, values, types and column names), step
+aside when anyone listens for statements, raise SQLAlchemy's errors, and be counted by the
+statement counters (tests/helpers.StatementCounter watches the database itself)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import column, event, select, table, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from graphql_api.db import Database
+from graphql_api.graphql import ids
+from graphql_api.models import Booking, BookingSlot, BookingStatus, Record, Role, SlotStatus, User
+from graphql_api.pagination import Cursor, PageRequest
+from graphql_api.services import bookings as booking_service
+from graphql_api.services import fetch
+from graphql_api.services import records as record_service
+from graphql_api.services import slots as slot_service
+from graphql_api.services import users as user_service
+from graphql_api.services.slots import SlotFilter
+from tests.domain_helpers import book, cancel_booking
+from tests.helpers import Api, StatementCounter
+
+
+def _reads_engine(db: Database) -> Any:
+    return db.autocommit_reads or db.engine
+
+
+@contextmanager
+def _engine_listener(db: Database) -> Iterator[list[str]]:
+    """An instrumented engine (what tracing does): every statement goes through SQLAlchemy."""
+    seen: list[str] = []
+
+    def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", on_execute)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", on_execute)
+
+
+@contextmanager
+def _sqlalchemy_executes(db: Database) -> Iterator[list[str]]:
+    """What SQLAlchemy's execute path hands the driver (`do_execute` is no statement listener:
+    it leaves the direct path on)."""
+    executed: list[str] = []
+
+    def on_do_execute(_cursor: Any, statement: str, *_args: Any) -> None:
+        executed.append(statement)
+
+    event.listen(db.engine.sync_engine, "do_execute", on_do_execute)
+    try:
+        yield executed
+    finally:
+        event.remove(db.engine.sync_engine, "do_execute", on_do_execute)
+
+
+def _plain(value: Any) -> Any:
+    """Rows as (column names, values), recursively through the services' dicts and lists."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if hasattr(value, "_fields"):
+        return (tuple(value._fields), tuple(value))
+    if hasattr(value, "items") and hasattr(value, "has_next"):  # a Page
+        return (_plain(value.items), value.has_next, value.has_previous)
+    if isinstance(value, Booking | BookingSlot | Record | User):  # detached entities
+        return {key: getattr(value, key) for key in value.__mapper__.columns.keys()}  # noqa: SIM118
+    return value
+
+
+async def _every_read(connection: AsyncConnection, ctx: dict[str, Any]) -> list[Any]:
+    """Every statement shape of the read services, with values that select some rows."""
+    slot_ids, user_ids, booking_ids = ctx["slot_ids"], ctx["user_ids"], ctx["booking_ids"]
+    everything = SlotFilter(
+        starts_after=datetime.now(UTC),
+        starts_before=datetime.now(UTC) + timedelta(days=30),
+        available_only=True,
+        status=SlotStatus.OPEN,
+        search="vacc",
+        staff_id=ctx["staff_id"],
+    )
+    first = await slot_service.list_slots(connection, page=PageRequest(2, None), flt=everything)
+    after = Cursor(first.items[-1].id, first.items[-1].starts_at)
+    page_2 = PageRequest(2, Cursor(booking_ids[0]))
+    out: list[Any] = [
+        first,
+        await slot_service.list_slots(connection, page=PageRequest(2, after), flt=everything),
+        await slot_service.list_slots(connection, page=PageRequest(50, None), flt=SlotFilter()),
+        await slot_service.count_slots(connection, flt=everything),
+        await slot_service.count_slots(connection, flt=SlotFilter(search="no such title")),
+    ]
+    for by_slot, parents in ((True, slot_ids), (False, user_ids)):
+        for status in (None, BookingStatus.CONFIRMED, BookingStatus.CANCELLED):
+            for page in (PageRequest(1, None), page_2):
+                out.append(
+                    await booking_service.page_per_parent(
+                        connection, by_slot=by_slot, parent_ids=parents, page=page, status=status
+                    )
+                )
+            out.append(
+                await booking_service.count_per_parent(
+                    connection, by_slot=by_slot, parent_ids=parents, status=status
+                )
+            )
+    for by_booking, parents in ((True, booking_ids), (False, user_ids)):
+        for page in (PageRequest(2, None), PageRequest(2, Cursor(10**9))):
+            out.append(
+                await record_service.page_per_parent(
+                    connection, by_booking=by_booking, parent_ids=parents, page=page
+                )
+            )
+        out.append(
+            await record_service.count_per_parent(
+                connection, by_booking=by_booking, parent_ids=parents
+            )
+        )
+    out += [
+        await user_service.get_by_ids(connection, [*user_ids, 10**9]),
+        await slot_service.get_by_ids(connection, slot_ids),
+        await booking_service.get_by_ids(connection, booking_ids),
+        await record_service.get_by_ids(connection, list(range(1, 20))),
+    ]
+    return [_plain(item) for item in out]
+
+
+async def _data(api: Api) -> dict[str, Any]:
+    staff = await api.user(Role.STAFF)
+    slots = [
+        await api.create_slot(staff, capacity=4, starts_in_hours=24 + hours, title=f"Vacc {hours}")
+        for hours in range(4)
+    ]
+    customers = [await api.user() for _ in range(3)]
+    bookings = [await book(api, c, s["id"], notes="note") for c in customers for s in slots[:3]]
+    (await cancel_booking(api, customers[0].token, bookings[0]["id"], "ill")).ok()
+    async with api.db.write() as session, session.begin():  # createSlot leaves staff unset
+        await session.execute(update(BookingSlot).values(staff_id=staff.id))
+    return {
+        "staff_id": staff.id,
+        "slot_ids": [ids.decode(s["id"], "BookingSlot") for s in slots],
+        "user_ids": [c.id for c in customers],
+        "booking_ids": [ids.decode(b["id"], "Booking") for b in bookings],
+    }
+
+
+async def test_the_direct_path_answers_as_sqlalchemy_does(api: Api, backend: str) -> None:
+    ctx = await _data(api)
+    async with _reads_engine(api.db).connect() as connection:
+        direct = await _every_read(connection, ctx)
+    with _engine_listener(api.db) as seen:
+        async with _reads_engine(api.db).connect() as connection:
+            through_sqlalchemy = await _every_read(connection, ctx)
+    assert len(seen) == 33  # the listener saw the reads: SQLAlchemy's path ran them
+    assert direct == through_sqlalchemy
+    # Not vacuous: the reads found rows, with converted types.
+    first_page = direct[0][0]
+    assert len(first_page) == 2
+    names, values = first_page[0]
+    assert "starts_at" in names
+    assert isinstance(values[names.index("starts_at")], datetime)
+    assert values[names.index("status")] is SlotStatus.OPEN
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_sqlite_reads_skip_sqlalchemy_execute_unless_someone_listens(api: Api) -> None:
+    """The database's own trace (the statement counters) sees every direct read."""
+    ctx = await _data(api)
+    with _sqlalchemy_executes(api.db) as executed:
+        with StatementCounter(api.db) as counter:
+            async with _reads_engine(api.db).connect() as connection:
+                await _every_read(connection, ctx)
+        assert executed == []
+        assert counter.count == 33
+        with _engine_listener(api.db) as seen:
+            async with _reads_engine(api.db).connect() as connection:
+                await _every_read(connection, ctx)
+        assert len(executed) == len(seen) == counter.count
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_a_connection_that_would_begin_keeps_sqlalchemys_path(api: Api) -> None:
+    """On a connection of the plain engine SQLAlchemy emits BEGIN before the first statement
+    (a read that needs a consistent snapshot): the direct path must not skip it."""
+    await _data(api)
+    statements: list[str] = []
+    stop = fetch.watch_statements(api.db.engine, statements.append)
+    try:
+        async with api.db.engine.connect() as connection:
+            first = await user_service.get_by_ids(connection, [1])
+            second = await user_service.get_by_ids(connection, [2])
+    finally:
+        stop()
+    assert [s.split()[0].upper() for s in statements] == ["BEGIN", "SELECT", "SELECT", "ROLLBACK"]
+    assert [u.id for u in first + second] == [1, 2]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_a_failing_direct_read_raises_sqlalchemys_error(api: Api) -> None:
+    async with _reads_engine(api.db).connect() as connection:
+        await connection.exec_driver_sql("SELECT 1")  # started
+        missing = select(column("id")).select_from(table("no_such_table"))
+        with _sqlalchemy_executes(api.db) as executed, pytest.raises(DBAPIError) as raised:
+            await fetch.rows(connection, missing, {})
+    assert executed == []  # raised by the direct path
+    assert "no such table: no_such_table" in str(raised.value.orig)
