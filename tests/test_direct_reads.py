@@ -6,6 +6,7 @@ statement counters (tests/helpers.StatementCounter watches the database itself).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,8 @@ from sqlalchemy import column, event, select, table, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from graphql_api.db import Database
+from graphql_api.config import Settings
+from graphql_api.db import Database, create_database
 from graphql_api.graphql import ids
 from graphql_api.models import Booking, BookingSlot, BookingStatus, Record, Role, SlotStatus, User
 from graphql_api.pagination import Cursor, PageRequest
@@ -214,3 +216,19 @@ async def test_a_failing_direct_read_raises_sqlalchemys_error(api: Api) -> None:
             await fetch.rows(connection, missing, {})
     assert executed == []  # raised by the direct path
     assert "no such table: no_such_table" in str(raised.value.orig)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_db_echo_logs_every_read(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """DB_ECHO=true logs statements from SQLAlchemy's execute path: reads must go through it."""
+    db = create_database(settings.model_copy(update={"db_echo": True}))
+    try:
+        with caplog.at_level(logging.INFO, logger="sqlalchemy.engine"):
+            async with _reads_engine(db).connect() as connection:
+                found = await user_service.get_by_ids(connection, [1])
+        assert found == []  # an empty database: the statement ran
+        assert any("FROM users" in record.getMessage() for record in caplog.records)
+    finally:
+        await db.dispose()

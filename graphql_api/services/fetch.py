@@ -9,12 +9,14 @@ statement, with the same bind and result processing, through `aiosqlite`'s `exec
 (one hand-off) and returns named tuples.
 
 Everything else takes SQLAlchemy's path, unchanged: PostgreSQL, ORM sessions (they may have
-pending changes to flush), and engines with `before_cursor_execute`/`after_cursor_execute`
-listeners (tracing, statement counters: they see every statement, at the usual cost).
+pending changes to flush), a connection that would BEGIN first, engines with
+`before_cursor_execute`/`after_cursor_execute` listeners (tracing: they see every statement,
+at the usual cost) and engines that log their statements (DB_ECHO).
 """
 
 from __future__ import annotations
 
+import logging
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
@@ -96,8 +98,11 @@ def _direct(reader: Reader) -> bool:
     begun (a connection that has not begun one yet would BEGIN first)."""
     if not isinstance(reader, AsyncConnection) or reader.dialect.name != "sqlite":
         return False
-    dispatch = reader.sync_engine.dispatch
+    engine = reader.sync_engine
+    dispatch = engine.dispatch
     if dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+        return False
+    if engine.logger.isEnabledFor(logging.INFO):  # DB_ECHO: SQLAlchemy logs what it executes
         return False
     connection = reader.sync_connection
     if connection is None:  # not started: SQLAlchemy's path starts it
