@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import column, event, select, table, update
+from sqlalchemy import bindparam, column, event, select, table, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -232,3 +232,31 @@ async def test_db_echo_logs_every_read(
         assert any("FROM users" in record.getMessage() for record in caplog.records)
     finally:
         await db.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_a_lost_connection_is_invalidated_and_replaced(api: Api) -> None:
+    """As on SQLAlchemy's path: the read fails with a DBAPIError saying the connection was
+    invalidated, and the next read gets a working connection instead of the dead one."""
+    engine = _reads_engine(api.db)
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.close()  # the driver connection dies under the pool
+    with pytest.raises(DBAPIError) as raised:
+        async with engine.connect() as connection:
+            await user_service.get_by_ids(connection, [1])
+    assert raised.value.connection_invalidated
+    for _ in range(2):
+        async with engine.connect() as connection:
+            assert await user_service.get_by_ids(connection, [1]) == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_bind_names_sqlalchemy_would_escape(api: Api) -> None:
+    statement = select(User.id).where(User.id == bindparam("user.id"))
+    await api.user()
+    async with _reads_engine(api.db).connect() as connection:
+        with _sqlalchemy_executes(api.db) as executed:
+            rows = await fetch.rows(connection, statement, {"user.id": 1})
+        assert executed == []
+        assert [tuple(row) for row in rows] == [(1,)]

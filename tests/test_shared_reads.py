@@ -19,6 +19,7 @@ from graphql_api.graphql.context import Context
 from graphql_api.graphql.reads import Reads
 from graphql_api.main import create_app
 from graphql_api.models import Role
+from graphql_api.services.fetch import watch_statements
 from tests.concurrency_helpers import assert_invariants
 from tests.conftest import make_settings
 from tests.helpers import Account, Api
@@ -32,6 +33,7 @@ class PoolWatch:
     """Counts connection checkouts and BEGIN statements on the app's engine."""
 
     def __init__(self, api: Api) -> None:
+        self.db = api.db
         self.engine = api.db.engine.sync_engine
         self.checkouts = 0
         self.begins = 0
@@ -39,18 +41,20 @@ class PoolWatch:
     def _checkout(self, *_args: Any) -> None:
         self.checkouts += 1
 
-    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def _statement(self, statement: str) -> None:
         if statement.strip().upper().startswith("BEGIN"):
             self.begins += 1
 
     def __enter__(self) -> PoolWatch:
         event.listen(self.engine, "checkout", self._checkout)
-        event.listen(self.engine, "before_cursor_execute", self._statement)
+        # Watched by the database, not an engine event, which would switch SQLite's direct
+        # reads (services/fetch.py) off and test another path than production's.
+        self._stop = watch_statements(self.db.engine, self._statement)
         return self
 
     def __exit__(self, *exc: object) -> None:
         event.remove(self.engine, "checkout", self._checkout)
-        event.remove(self.engine, "before_cursor_execute", self._statement)
+        self._stop()
 
 
 async def _slot_with_bookings(api: Api) -> tuple[Account, dict[str, Any]]:

@@ -34,7 +34,9 @@ def settings() -> Settings:
 
 
 class StatementCounter:
-    """Counts the SQL statements an engine sends (transaction control and pragmas excluded)."""
+    """Counts the SQL statements the database runs for an engine (transaction control and
+    pragmas excluded). Read over sequential requests only: increments come from aiosqlite's
+    threads and are not locked."""
 
     def __init__(self) -> None:
         self.statements = 0

@@ -49,7 +49,8 @@ class Reads:
                 yield self._shared
             except BaseException:
                 # A statement that failed or was cancelled may leave the connection unusable
-                # (invalidated, mid-statement): the next batch starts on a fresh one.
+                # (invalidated on a lost connection, by SQLAlchemy or services/fetch.py;
+                # mid-statement): the next batch starts on a fresh one.
                 broken, self._shared = self._shared, None
                 if broken is not None:
                     await broken.close()

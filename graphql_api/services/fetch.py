@@ -12,6 +12,9 @@ Everything else takes SQLAlchemy's path, unchanged: PostgreSQL, ORM sessions (th
 pending changes to flush), a connection that would BEGIN first, engines with
 `before_cursor_execute`/`after_cursor_execute` listeners (tracing: they see every statement,
 at the usual cost) and engines that log their statements (DB_ECHO).
+
+The rows are named tuples, not SQLAlchemy Rows: labelled columns have the same names, an
+unlabelled expression (`count(*)`) a positional one; read those by position.
 """
 
 from __future__ import annotations
@@ -64,7 +67,9 @@ class _Prepared:
 
     def parameters(self, params: Mapping[str, Any]) -> tuple[str, Sequence[Any]]:
         """The SQL text (expanding IN lists rendered) and its positional parameters."""
-        expanded = self.compiled.construct_expanded_state(dict(params))
+        # Unescaped names, as SQLAlchemy's own execution uses (a bind named `a.b` would
+        # otherwise come back under an escaped key).
+        expanded = self.compiled.construct_expanded_state(dict(params), escape_names=False)
         processors = {**self.binds, **expanded.processors} if expanded.processors else self.binds
         values = expanded.parameters
         assert expanded.positiontup is not None  # SQLite's qmark style
@@ -125,10 +130,33 @@ async def rows(reader: Reader, statement: Select[Any], params: Mapping[str, Any]
     assert driver is not None
     try:
         found = await driver.execute_fetchall(sql, positional)
-    except dialect.loaded_dbapi.Error as error:
-        # As SQLAlchemy raises it (callers and logs know DBAPIError, not sqlite3's own).
-        raise DBAPIError.instance(sql, positional, error, dialect.loaded_dbapi.Error) from error
+    except Exception as error:
+        wrapped = await _as_sqlalchemy_error(reader, sql, positional, error)
+        if wrapped is error:
+            raise
+        raise wrapped from error
     return prepared.rows(found)
+
+
+async def _as_sqlalchemy_error(
+    reader: AsyncConnection, sql: str, positional: Sequence[Any], error: Exception
+) -> Exception:
+    """What SQLAlchemy's path raises for a driver error: a DBAPIError, and on a lost connection
+    the connection invalidated first, so the pool replaces it instead of handing it out again.
+    aiosqlite reports a closed connection as ValueError, which SQLAlchemy's adapter turns into
+    OperationalError("no active connection")."""
+    dialect = reader.dialect
+    dbapi = dialect.loaded_dbapi
+    if not isinstance(error, dbapi.Error):
+        if not isinstance(error, ValueError):
+            return error  # not the driver's (cancellation, a bug): as it is
+        error = dbapi.OperationalError(f"no active connection: {error}")
+    lost = dialect.is_disconnect(error, None, None)
+    if lost:
+        await reader.invalidate()
+    return DBAPIError.instance(
+        sql, positional, error, dbapi.Error, connection_invalidated=lost, dialect=dialect
+    )
 
 
 def watch_statements(engine: AsyncEngine, seen: Callable[[str], None]) -> Callable[[], None]:
