@@ -37,34 +37,29 @@ def _reads_engine(db: Database) -> Any:
 
 
 @contextmanager
-def _engine_listener(db: Database) -> Iterator[list[str]]:
-    """An instrumented engine (what tracing does): every statement goes through SQLAlchemy."""
+def _listening(db: Database, name: str) -> Iterator[list[str]]:
+    """The statements an engine event sees. `before_cursor_execute` is what tracing listens
+    to (it switches the direct path off: every statement goes through SQLAlchemy);
+    `do_execute` sees what SQLAlchemy's path hands the driver and is no statement listener
+    (it leaves the direct path on)."""
     seen: list[str] = []
 
-    def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
+    def on_event(*args: Any) -> None:
+        seen.append(next(arg for arg in args if isinstance(arg, str)))
 
-    event.listen(db.engine.sync_engine, "before_cursor_execute", on_execute)
+    event.listen(db.engine.sync_engine, name, on_event)
     try:
         yield seen
     finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", on_execute)
+        event.remove(db.engine.sync_engine, name, on_event)
 
 
-@contextmanager
-def _sqlalchemy_executes(db: Database) -> Iterator[list[str]]:
-    """What SQLAlchemy's execute path hands the driver (`do_execute` is no statement listener:
-    it leaves the direct path on)."""
-    executed: list[str] = []
+def _engine_listener(db: Database) -> Any:
+    return _listening(db, "before_cursor_execute")
 
-    def on_do_execute(_cursor: Any, statement: str, *_args: Any) -> None:
-        executed.append(statement)
 
-    event.listen(db.engine.sync_engine, "do_execute", on_do_execute)
-    try:
-        yield executed
-    finally:
-        event.remove(db.engine.sync_engine, "do_execute", on_do_execute)
+def _sqlalchemy_executes(db: Database) -> Any:
+    return _listening(db, "do_execute")
 
 
 def _plain(value: Any) -> Any:
