@@ -127,33 +127,43 @@ def _without_suggestions(error: GraphQLError) -> GraphQLError:
 class ErrorFormatter(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
-        result: Any = self.execution_context.result
-        errors = getattr(result, "errors", None) or []
-        if any(isinstance(e.original_error, InvalidToken) for e in errors):
-            self._answer_401()
-        if errors:
-            result.errors = [format_error(e) for e in errors]
-            settings = getattr(self.execution_context.context, "settings", None)
-            if settings is not None and settings.is_production:
-                result.errors = [_without_suggestions(e) for e in result.errors]
-        self._note_for_access_log(result.errors if errors else [])
+        ctx = self.execution_context
+        finish_operation(ctx.result, ctx.context, ctx.operation_name)
 
-    def _note_for_access_log(self, errors: list[GraphQLError]) -> None:
-        """The access log line (graphql_api.http) reports the operation and its outcome codes."""
-        request = getattr(self.execution_context.context, "request", None)
-        scope = getattr(request, "scope", None)
-        if scope is None or scope.get("type") != "http":
-            return
-        codes = sorted({str((e.extensions or {}).get("code")) for e in errors})
-        scope.setdefault("state", {})["graphql"] = {
-            "operation": self.execution_context.operation_name,
-            "outcome": ",".join(codes) if codes else "OK",
-            "codes": codes,
-        }
 
-    def _answer_401(self) -> None:
-        # RFC 6750 §3.1: the SPA sees 401 and knows to refresh, then retry.
-        response = getattr(self.execution_context.context, "response", None)
-        if response is not None:
-            response.status_code = 401
-            response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+def finish_operation(result: Any, context: Any, operation_name: str | None) -> None:
+    """An answered operation's last step (the ErrorFormatter extension's, and prepared
+    queries'): errors formatted, 401 for a bad token, the access log's note."""
+    errors = getattr(result, "errors", None) or []
+    if any(isinstance(e.original_error, InvalidToken) for e in errors):
+        _answer_401(context)
+    if errors:
+        result.errors = [format_error(e) for e in errors]
+        settings = getattr(context, "settings", None)
+        if settings is not None and settings.is_production:
+            result.errors = [_without_suggestions(e) for e in result.errors]
+    _note_for_access_log(context, operation_name, result.errors if errors else [])
+
+
+def _note_for_access_log(
+    context: Any, operation_name: str | None, errors: list[GraphQLError]
+) -> None:
+    """The access log line (graphql_api.http) reports the operation and its outcome codes."""
+    request = getattr(context, "request", None)
+    scope = getattr(request, "scope", None)
+    if scope is None or scope.get("type") != "http":
+        return
+    codes = sorted({str((e.extensions or {}).get("code")) for e in errors})
+    scope.setdefault("state", {})["graphql"] = {
+        "operation": operation_name,
+        "outcome": ",".join(codes) if codes else "OK",
+        "codes": codes,
+    }
+
+
+def _answer_401(context: Any) -> None:
+    # RFC 6750 §3.1: the SPA sees 401 and knows to refresh, then retry.
+    response = getattr(context, "response", None)
+    if response is not None:
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'

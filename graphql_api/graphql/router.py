@@ -24,9 +24,11 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from graphql_api.graphiql import graphiql_response
+from graphql_api.graphql import prepared
 from graphql_api.graphql.apq import PersistedQueries
 from graphql_api.graphql.context import Context
 from graphql_api.graphql.extensions import format_error
+from graphql_api.graphql.schema import Schema
 
 JSON = "application/json"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -113,9 +115,40 @@ class BookingRouter(GraphQLRouter[Context, None]):
         context.response = sub_response
         request.state.graphql_sub_response = sub_response
         try:
+            if request.method == "POST":
+                answered = await self._serve_prepared(request, context, sub_response)
+                if answered is not None:
+                    return answered
             return await self.run(request=request, context=context, root_value=None)
         except HTTPException as exc:
             return PlainTextResponse(exc.reason, status_code=exc.status_code)
+
+    async def _serve_prepared(
+        self, request: Request, context: Context, sub_response: Response
+    ) -> Response | None:
+        """A query document validated before, straight through graphql-core (graphql/prepared.py);
+        None for the full path."""
+        schema = self.schema
+        if not isinstance(schema, Schema) or schema.prepared is None:
+            return None
+        if self.persisted_queries and self.persisted_queries.allow_list:
+            return None  # allow-list mode: every document is checked against the list
+        store = schema.prepared
+        content_type = request.headers.get("content-type", "")
+        if content_type.partition(";")[0].strip().lower() != JSON:
+            return None
+        if self._get_stream_transport_from_headers(request.headers) is not None:
+            return None
+        try:
+            body = self.decode_json(await request.body())
+        except orjson.JSONDecodeError:
+            return None
+        found = store.request(body)
+        if found is None:
+            return None
+        document, variables = found
+        result: Any = await prepared.run(schema._schema, document, variables, context)
+        return self.create_response(await self.process_result(request, result), sub_response)
 
     async def _serve_websocket(self, websocket: WebSocket) -> None:
         context = await self._new_context(websocket)

@@ -26,6 +26,7 @@ from graphql_api.graphql.extensions import (
 )
 from graphql_api.graphql.limits import DocumentLimits
 from graphql_api.graphql.mutations import Mutation
+from graphql_api.graphql.prepared import PreparedQueries
 from graphql_api.graphql.queries import Query
 from graphql_api.graphql.subscriptions import Subscription
 from graphql_api.graphql.types.base import DATETIME_SCALAR
@@ -33,6 +34,10 @@ from graphql_api.graphql.types.nodes import Booking, BookingSlot, Record, User
 
 
 class Schema(strawberry.Schema):
+    # Query documents the router may run without Strawberry's per-request machinery
+    # (graphql/prepared.py); None when every operation must see the extensions (tracing).
+    prepared: PreparedQueries | None = None
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -84,6 +89,15 @@ class _ValidationCacheAfterLimits(ValidationCache):
 
 def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings()
+    document_limits = DocumentLimits(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_directives=settings.max_directives,
+        max_cost=settings.max_query_cost,
+        max_field_repeats=settings.max_field_repeats,
+    )
+    # Tracing wants a span per operation and per field: every operation takes the full path.
+    prepared = None if settings.tracing else PreparedQueries(document_limits)
     extensions: list[Any] = [
         ErrorFormatter,
         OperationReads,
@@ -91,22 +105,16 @@ def build_schema(settings: Settings | None = None) -> Schema:
         lambda: ParserCache(maxsize=1024),
         # Before validation: some validation rules are superlinear (a stack of 200 directives
         # makes hundreds of errors), so a document over a limit must not reach them.
-        document_limits_extension(
-            DocumentLimits(
-                max_depth=settings.max_query_depth,
-                max_aliases=settings.max_aliases,
-                max_directives=settings.max_directives,
-                max_cost=settings.max_query_cost,
-                max_field_repeats=settings.max_field_repeats,
-            )
-        ),
+        document_limits_extension(document_limits),
         lambda: _ValidationCacheAfterLimits(maxsize=1024),
     ]
+    if prepared is not None:
+        extensions.append(prepared.remembering())
     if settings.tracing:  # off by default: when off, not even imported
         extensions.append(_tracing_extension())
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -121,6 +129,8 @@ def build_schema(settings: Settings | None = None) -> Schema:
             ),
         ),
     )
+    schema.prepared = prepared
+    return schema
 
 
 def export_sdl() -> str:
