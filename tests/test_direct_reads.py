@@ -257,3 +257,21 @@ async def test_bind_names_sqlalchemy_would_escape(api: Api) -> None:
             rows = await fetch.rows(connection, statement, {"user.id": 1})
         assert executed == []
         assert [tuple(row) for row in rows] == [(1,)]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_enum_columns_read_null_and_refuse_unknown_values(api: Api) -> None:
+    """The direct path reads enum columns from the type's own table of members: NULL stays
+    None, and a value that is no member raises a LookupError as SQLAlchemy's processor does."""
+    await api.user(Role.STAFF)
+    role = User.__table__.c.role
+    statement = select(User.id, role, select(role).where(User.id < 0).scalar_subquery())
+    async with _reads_engine(api.db).connect() as connection:
+        rows = await fetch.rows(connection, statement, {})
+        assert [(row[1], row[2]) for row in rows] == [(Role.STAFF, None)]
+        assert type(rows[0][1]) is Role
+        await connection.exec_driver_sql("UPDATE users SET role = 'OWNER'")
+        with pytest.raises(LookupError):
+            await fetch.rows(connection, select(User.role), {})
+        with pytest.raises(LookupError):
+            (await connection.execute(select(User.role))).all()
