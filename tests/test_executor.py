@@ -29,7 +29,7 @@ from tests.domain_helpers import (
     make_slot,
     reschedule,
 )
-from tests.helpers import Account, Api
+from tests.helpers import Account, Api, StatementCounter
 
 RECORD = """id kind note createdAt actor { id fullName email } user { id fullName }
     booking { id status } slot { id title } fromSlot { id } toSlot { id }"""
@@ -257,3 +257,91 @@ async def test_errors_inside_a_planned_subtree_match(api: Api) -> None:
     assert with_slot and all(r["slot"] is None for r in with_slot)  # nulled, one error each
     assert len(body["errors"]) >= len(with_slot)
     assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}
+
+
+PRUNED = """{ slots(first: 5) { edges { node { id
+  few: bookings(first: 5) { edges { node { id user { fullName }
+    records(first: 2) { edges { node { id } } } } } }
+  all: bookings(first: 5) { edges { node { id customerName notes status createdAt updatedAt
+    user { id email fullName role createdAt }
+    records(first: 2) { edges { node { id kind note createdAt actor { fullName } } } } } } }
+} } } }"""
+
+
+def _page_columns(statements: list[str], table: str) -> list[str]:
+    """The outer column lists of the per-parent page statements of `table`."""
+    pages = [s for s in statements if "row_number() OVER" in s and f"FROM {table}" in s]
+    return [" ".join(s.split("FROM", 1)[0].split()) for s in pages]
+
+
+async def test_nested_pages_leave_out_the_columns_no_one_reads(api: Api) -> None:
+    """A planned page selects NULL for the columns its subtree does not read (and SQLite does
+    not read or convert them); the same page with every field selected is another loader key,
+    so the two aliases below get their own rows, and both executors answer alike."""
+    world = await _world(api)
+    with StatementCounter(api.db) as seen:
+        body = await _same(api, PRUNED, None, world["staff"])
+    assert not body.get("errors")
+    first = body["data"]["slots"]["edges"][0]["node"]
+    full, few = first["all"]["edges"][0]["node"], first["few"]["edges"][0]["node"]
+    assert full["notes"] == "window seat"
+    assert few["id"] == full["id"] and few["user"] == {"fullName": full["user"]["fullName"]}
+    assert [e["node"]["id"] for e in few["records"]["edges"]] == [
+        e["node"]["id"] for e in full["records"]["edges"]
+    ]
+    bookings = _page_columns(seen.statements, "bookings")
+    records = _page_columns(seen.statements, "records")
+    # Served (`few` pruned, `all` full), then graphql-core's run (both full: the same key,
+    # one statement).
+    pruned = [c for c in bookings if "NULL AS notes" in c]
+    assert len(pruned) == 1 and len(bookings) == 3
+    for column in ("customer_name", "status", "created_at", "updated_at"):
+        assert f"NULL AS {column}" in pruned[0]
+    for column in ("users__email", "users__role", "users__created_at"):
+        assert f"NULL AS {column}" in pruned[0]
+    assert "NULL AS users__full_name" not in pruned[0]
+    assert sum("NULL" in c for c in bookings) == 1
+    pruned_records = [c for c in records if "NULL AS kind" in c]
+    assert len(pruned_records) == 1 and "NULL AS actor_id" in pruned_records[0]
+    full_records = [c for c in records if "NULL AS kind" not in c]
+    assert full_records and all("NULL AS actor_id" not in c for c in full_records)
+
+
+VARIED = """query Varied($n: Int, $withStaff: Boolean!) { slots(first: 5) { edges { node { id
+  bookings(first: $n) { edges { node { id } } }
+  staff @include(if: $withStaff) { fullName } } } } }"""
+
+
+async def test_plans_are_shared_by_requests_with_the_same_variables(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plan is made once per document, type and variable values, then reused by later
+    requests; other variable values (a page size, an @include) get plans of their own."""
+    world = await _world(api)
+    planned: list[str] = []
+    original = FastExecutor._plan_field
+
+    def counting(self: FastExecutor, parent_type: Any, key: str, details: Any) -> Any:
+        planned.append(key)
+        return original(self, parent_type, key, details)
+
+    monkeypatch.setattr(FastExecutor, "_plan_field", counting)
+
+    async def sizes(n: int, with_staff: bool) -> list[int]:
+        variables = {"n": n, "withStaff": with_staff}
+        body = await _same(api, VARIED, variables, world["staff"])
+        assert not body.get("errors")
+        nodes = [edge["node"] for edge in body["data"]["slots"]["edges"]]
+        assert all(("staff" in node) is with_staff for node in nodes)
+        return [len(node["bookings"]["edges"]) for node in nodes]
+
+    assert (await sizes(1, True))[0] == 1
+    made = len(planned)
+    assert made > 0
+    assert (await sizes(1, True))[0] == 1
+    assert len(planned) == made  # the second request planned nothing
+    assert (await sizes(2, True))[0] == 2  # another page size: planned again
+    assert len(planned) > made
+    again = len(planned)
+    assert (await sizes(2, False))[0] == 2
+    assert len(planned) > again

@@ -24,6 +24,7 @@ graphql-core so the middleware sees it.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -50,7 +51,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
-from graphql_api.graphql.batching import BatchResolver, batch_resolver_of
+from graphql_api.graphql.batching import BatchResolver, batch_resolver_of, takes_fields_read
 
 
 class _Unplannable(Exception):
@@ -72,6 +73,7 @@ Shape = tuple[Any, ...]
 @dataclass(slots=True)
 class Selection:
     key: str
+    field: str  # the Python name of the field
     attribute: str | None  # a plain attribute ...
     batch: BatchResolver | None  # ... or a relation's batch form
     arguments: dict[str, Any]
@@ -240,13 +242,17 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             if leaf is not None:
                 return (key, *leaf)
             shape = self._plan_shape(field_def.type, details)
-            return Selection(key, strawberry_field.python_name, None, {}, shape)
+            name = strawberry_field.python_name
+            return Selection(key, name, name, None, {}, shape)
         resolver = strawberry_field.base_resolver
         batch = batch_resolver_of(resolver.wrapped_func) if resolver else None
-        if batch is None:
+        if batch is None or resolver is None:
             raise _Unplannable
         arguments = self._arguments(field_def, strawberry_field, details)
-        return Selection(key, None, batch, arguments, self._plan_shape(field_def.type, details))
+        shape = self._plan_shape(field_def.type, details)
+        if takes_fields_read(resolver.wrapped_func):
+            arguments["fields_read"] = _fields_read(shape)
+        return Selection(key, strawberry_field.python_name, None, batch, arguments, shape)
 
     def _arguments(
         self,
@@ -274,20 +280,50 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def _planned(self, parent_type: GraphQLObjectType, key: str, details: FieldDetailsList) -> Any:
         """`_plan_field`, memoised per request on the identity of `details` (graphql-core's
-        collect_subfields hands out the same lists for every object of a level); None when
-        graphql-core must execute the field."""
+        collect_subfields hands out the same lists for every object of a level), and across
+        requests in _PLANS; None when graphql-core must execute the field."""
         cache: dict[int, tuple[FieldDetailsList, Any]] = self.__dict__.setdefault("_plans", {})
         cached = cache.get(id(details))
         if cached is not None:
             return cached[1]
-        try:
-            planned = self._plan_field(parent_type, key, details)
-        except _Unplannable:
-            planned = None
-        except Exception:
-            planned = None
+        shared = self._shared_plan_key(parent_type, key, details)
+        found = _PLANS.get(shared) if shared is not None else None
+        if shared is not None and found is not None:
+            _PLANS.move_to_end(shared)
+            planned = found[2]
+        else:
+            try:
+                planned = self._plan_field(parent_type, key, details)
+            except _Unplannable:
+                planned = None
+            except Exception:
+                planned = None
+            if shared is not None:
+                _PLANS[shared] = (parent_type, [d.node for d in details], planned)
+                if len(_PLANS) > _PLANS_MAX:
+                    _PLANS.popitem(last=False)
         cache[id(details)] = (details, planned)  # the list is kept so its id stays unique
         return planned
+
+    def _shared_plan_key(
+        self, parent_type: GraphQLObjectType, key: str, details: FieldDetailsList
+    ) -> tuple[Any, ...] | None:
+        """What a plan depends on: the schema's type, the document's field nodes (the same
+        objects for every request of a cached document) and the variables (arguments,
+        @skip/@include). None when it cannot be told (fragment arguments, a variable value
+        that is not plain data)."""
+        if any(d.fragment_variable_values is not None for d in details):
+            return None
+        variables = self.__dict__.get("_frozen_variables", _UNFROZEN)
+        if variables is _UNFROZEN:
+            try:
+                variables = _frozen(self.variable_values.coerced)
+            except TypeError:  # unhashable
+                variables = None
+            self.__dict__["_frozen_variables"] = variables
+        if variables is None:
+            return None
+        return (id(parent_type), key, tuple(id(d.node) for d in details), variables)
 
     # -- execution -------------------------------------------------------------------------
 
@@ -441,6 +477,43 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
 
 
 _TYPENAME = object()
+_UNFROZEN = object()
+
+# Plans by what they depend on (FastExecutor._shared_plan_key); each entry also holds the type
+# and field nodes whose ids are in its key, so no other object can take those ids. Planning a
+# Q-small in bench/ is ~6% of its request.
+_PLANS: OrderedDict[tuple[Any, ...], tuple[GraphQLObjectType, list[Any], Any]] = OrderedDict()
+_PLANS_MAX = 4096
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable, type-exact stand-in for coerced variable values (True, 1 and 1.0 are equal
+    in Python, not in GraphQL); TypeError for anything else that is not hashable."""
+    if isinstance(value, dict):
+        return ("{}", tuple(sorted((k, _frozen(v)) for k, v in value.items())))
+    if isinstance(value, list):
+        return ("[]", tuple(_frozen(v) for v in value))
+    hash(value)
+    return (type(value), value)
+
+
+def _fields_read(shape: Shape) -> dict[str, frozenset[str]]:
+    """What a planned subtree reads of each object type (batching.FieldsRead). A loop over a
+    stack, not a recursive closure: that would be a reference cycle left to the collector."""
+    found: dict[str, set[str]] = {}
+    pending = [shape]
+    while pending:
+        current = pending.pop()
+        if current[0] in ("non_null", "list"):
+            pending.append(current[1])
+        elif current[0] == "object":
+            plan: ObjectPlan = current[1]
+            names = found.setdefault(plan.type_name, set())
+            names.update(leaf[1] for leaf in plan.leaves)
+            for selection in plan.nested:
+                names.add(selection.field)
+                pending.append(selection.shape)
+    return {type_name: frozenset(names) for type_name, names in found.items()}
 
 
 def _leaf_value(source: Any, leaf: Leaf) -> Any:

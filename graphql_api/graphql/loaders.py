@@ -29,6 +29,9 @@ class ChildPageKey(NamedTuple):
     parent_id: int
     page: PageRequest
     status: BookingStatus | None = None
+    # Columns no one reads (services/queries.first_n_per_parent_query): a part of the key, so
+    # a page read without them is never handed to a reader that needs them.
+    omitted: frozenset[str] = frozenset()
 
 
 class ChildCountKey(NamedTuple):
@@ -50,20 +53,23 @@ def _by_id_loader(
 def _page_loader(
     reads: Reads,
     fetch: Callable[
-        [AsyncConnection, Sequence[int], PageRequest, BookingStatus | None],
+        [AsyncConnection, Sequence[int], PageRequest, BookingStatus | None, frozenset[str]],
         Awaitable[dict[int, list[T]]],
     ],
 ) -> DataLoader[ChildPageKey, list[T]]:
     async def load(keys: list[ChildPageKey]) -> list[list[T]]:
-        groups: dict[tuple[PageRequest, BookingStatus | None], list[int]] = defaultdict(list)
+        groups: dict[tuple[PageRequest, BookingStatus | None, frozenset[str]], list[int]] = (
+            defaultdict(list)
+        )
         for key in keys:
-            groups[(key.page, key.status)].append(key.parent_id)
+            groups[(key.page, key.status, key.omitted)].append(key.parent_id)
         found: dict[ChildPageKey, list[T]] = {}
         async with reads.connection() as connection:  # Core statements: no ORM session needed
-            for (page, status), parent_ids in groups.items():
-                pages = await fetch(connection, parent_ids, page, status)
+            for (page, status, omitted), parent_ids in groups.items():
+                pages = await fetch(connection, parent_ids, page, status, omitted)
                 for parent_id in parent_ids:
-                    found[ChildPageKey(parent_id, page, status)] = pages.get(parent_id, [])
+                    key = ChildPageKey(parent_id, page, status, omitted)
+                    found[key] = pages.get(parent_id, [])
         return [found[key] for key in keys]
 
     return DataLoader(load_fn=load)
@@ -107,14 +113,14 @@ class Loaders:
 
         self.bookings_of_slot = _page_loader(
             reads,
-            lambda s, ids, page, status: booking_service.page_per_parent(
-                s, by_slot=True, parent_ids=ids, page=page, status=status
+            lambda s, ids, page, status, omitted: booking_service.page_per_parent(
+                s, by_slot=True, parent_ids=ids, page=page, status=status, omitted=omitted
             ),
         )
         self.bookings_of_user = _page_loader(
             reads,
-            lambda s, ids, page, status: booking_service.page_per_parent(
-                s, by_slot=False, parent_ids=ids, page=page, status=status
+            lambda s, ids, page, status, omitted: booking_service.page_per_parent(
+                s, by_slot=False, parent_ids=ids, page=page, status=status, omitted=omitted
             ),
         )
         self.booking_count_of_slot = _count_loader(
@@ -131,14 +137,14 @@ class Loaders:
         )
         self.records_of_booking = _page_loader(
             reads,
-            lambda s, ids, page, _status: record_service.page_per_parent(
-                s, by_booking=True, parent_ids=ids, page=page
+            lambda s, ids, page, _status, omitted: record_service.page_per_parent(
+                s, by_booking=True, parent_ids=ids, page=page, omitted=omitted
             ),
         )
         self.records_of_user = _page_loader(
             reads,
-            lambda s, ids, page, _status: record_service.page_per_parent(
-                s, by_booking=False, parent_ids=ids, page=page
+            lambda s, ids, page, _status, omitted: record_service.page_per_parent(
+                s, by_booking=False, parent_ids=ids, page=page, omitted=omitted
             ),
         )
         self.record_count_of_booking = _count_loader(

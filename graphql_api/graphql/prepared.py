@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema, execute
+from graphql.execution.executor import Executor
 from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
@@ -127,6 +128,7 @@ async def run(
     prepared: Prepared,
     variables: dict[str, Any] | None,
     context: Context,
+    executor_class: type[Executor[Any]] = FastExecutor,
 ) -> ExecutionResult:
     """What `Schema.execute` does for this document with our extensions: reads shared by the
     operation (a query), ended when it is answered, errors formatted once."""
@@ -139,7 +141,7 @@ async def run(
                 context_value=context,
                 variable_values=variables,
                 operation_name=prepared.operation_name,
-                executor_class=FastExecutor,
+                executor_class=executor_class,
                 is_awaitable=_is_awaitable,
             )
             result = found if isinstance(found, ExecutionResult) else await found

@@ -27,6 +27,7 @@ from graphql_api.graphiql import graphiql_response
 from graphql_api.graphql import prepared
 from graphql_api.graphql.apq import PersistedQueries
 from graphql_api.graphql.context import Context
+from graphql_api.graphql.executor import FastExecutor
 from graphql_api.graphql.extensions import format_error
 from graphql_api.graphql.schema import Schema
 
@@ -147,7 +148,8 @@ class BookingRouter(GraphQLRouter[Context, None]):
         if found is None:
             return None
         document, variables = found
-        result: Any = await prepared.run(schema._schema, document, variables, context)
+        executor = schema.execution_context_class or FastExecutor
+        result: Any = await prepared.run(schema._schema, document, variables, context, executor)
         return self.create_response(await self.process_result(request, result), sub_response)
 
     async def _serve_websocket(self, websocket: WebSocket) -> None:

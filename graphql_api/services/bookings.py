@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Row, Select, bindparam, exists, func, select, update
@@ -92,18 +92,22 @@ async def page_per_parent(
     parent_ids: Sequence[int],
     page: PageRequest,
     status: BookingStatus | None,
+    omitted: frozenset[str] = frozenset(),
 ) -> dict[int, list[Row[Any]]]:
     """Bookings of many slots (or users) at once, oldest first, `page.first + 1` each. A slot's
-    bookings carry their customer as `users__<column>` (USER_COLUMNS)."""
+    bookings carry their customer as `users__<column>` (USER_COLUMNS). `omitted` columns are
+    None (see queries.first_n_per_parent_query)."""
     after = page.after.id if page.after is not None else None
-    query = _page_query(by_slot, after is not None, status is not None)
+    query = _page_query(by_slot, after is not None, status is not None, omitted)
     return await queries.first_n_per_parent(
         session, query, parent_ids, page.first + 1, after=after, status=status
     )
 
 
-@cache
-def _page_query(by_slot: bool, after: bool, status: bool) -> queries.PageQuery:
+@lru_cache(maxsize=256)  # a variant per combination of omitted columns a client selects
+def _page_query(
+    by_slot: bool, after: bool, status: bool, omitted: frozenset[str]
+) -> queries.PageQuery:
     where: list[ColumnElement[bool]] = []
     if after:
         where.append(Booking.id > bindparam("after"))
@@ -115,6 +119,7 @@ def _page_query(by_slot: bool, after: bool, status: bool) -> queries.PageQuery:
         order_by=[Booking.id],
         where=where,
         joined=[("user_id", User.metadata.tables["users"], USER_COLUMNS)] if by_slot else (),
+        omitted=omitted,
     )
 
 

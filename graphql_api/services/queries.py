@@ -23,6 +23,7 @@ from sqlalchemy import (
     bindparam,
     func,
     inspect,
+    null,
     select,
 )
 from sqlalchemy.orm import InstrumentedAttribute, make_transient_to_detached
@@ -86,27 +87,45 @@ def first_n_per_parent_query(
     order_by: Sequence[Any],
     where: Sequence[ColumnElement[bool]] = (),
     joined: Sequence[tuple[str, Table, Sequence[str]]] = (),
+    omitted: frozenset[str] = frozenset(),
 ) -> PageQuery:
     """Up to `:limit` rows for each parent in `:parent_ids`, in one statement (ROW_NUMBER over
     a partition). `where` may hold further bind parameters, given at execution.
 
     `joined` adds to-one relations to each row: `(foreign key column, table, columns)` joins
     `table` on its `id` and adds the columns as `<table>__<column>` (one statement instead of
-    a second batch for, say, each booking's user)."""
+    a second batch for, say, each booking's user).
+
+    `omitted` names columns (`<column>`, or `<table>__<column>` for joined ones) that nobody
+    will read: they are selected as NULL, so rows keep their shape and positions while SQLite
+    neither reads nor converts them (a slot's bookings page selected for Q-small in bench/
+    needs 7 of its 13 columns). The parent's key, `id`, the join keys and the order may not be
+    omitted."""
+    table = model.__table__
+    needed = {"id", parent.key, *(foreign_key for foreign_key, _t, _n in joined)}
+    assert not omitted & needed, f"{sorted(omitted & needed)} are always read"
     rank = func.row_number().over(partition_by=parent, order_by=list(order_by)).label("rank")
-    ranked = select(model, rank).where(parent.in_(parent_ids_param()), *where).subquery()
-    columns: list[Any] = [ranked.c[column.key] for column in model.__table__.columns]
+    kept = [column for column in table.columns if column.key not in omitted]
+    ranked = select(*kept, rank).where(parent.in_(parent_ids_param()), *where).subquery()
+    columns: list[Any] = [
+        null().label(column.key) if column.key in omitted else ranked.c[column.key]
+        for column in table.columns
+    ]
     source: FromClause = ranked
-    for foreign_key, table, names in joined:
-        columns += [table.c[name].label(f"{table.name}__{name}") for name in names]
-        source = source.join(table, table.c.id == ranked.c[foreign_key])
+    for foreign_key, joined_table, names in joined:
+        for name in names:
+            label = f"{joined_table.name}__{name}"
+            columns.append(
+                null().label(label) if label in omitted else joined_table.c[name].label(label)
+            )
+        source = source.join(joined_table, joined_table.c.id == ranked.c[foreign_key])
     statement = (
         select(*columns)
         .select_from(source)
         .where(ranked.c.rank <= bindparam("limit"))
         .order_by(ranked.c[parent.key], ranked.c.rank)
     )
-    keys = [column.key for column in model.__table__.columns]
+    keys = [column.key for column in table.columns]
     return PageQuery(statement, itemgetter(keys.index(parent.key)))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select
@@ -90,23 +90,30 @@ async def get_by_ids(session: queries.Reader, ids: Sequence[int]) -> list[Record
 
 
 async def page_per_parent(
-    session: queries.Reader, *, by_booking: bool, parent_ids: Sequence[int], page: PageRequest
+    session: queries.Reader,
+    *,
+    by_booking: bool,
+    parent_ids: Sequence[int],
+    page: PageRequest,
+    omitted: frozenset[str] = frozenset(),
 ) -> dict[int, list[Row[Any]]]:
-    """Records of many bookings (or users) at once, newest first, `page.first + 1` each."""
+    """Records of many bookings (or users) at once, newest first, `page.first + 1` each.
+    `omitted` columns are None (see queries.first_n_per_parent_query)."""
     before = page.after.id if page.after is not None else None
-    query = _page_query(by_booking, before is not None)
+    query = _page_query(by_booking, before is not None, omitted)
     return await queries.first_n_per_parent(
         session, query, parent_ids, page.first + 1, before=before
     )
 
 
-@cache
-def _page_query(by_booking: bool, after: bool) -> queries.PageQuery:
+@lru_cache(maxsize=256)  # a variant per combination of omitted columns a client selects
+def _page_query(by_booking: bool, after: bool, omitted: frozenset[str]) -> queries.PageQuery:
     return queries.first_n_per_parent_query(
         Record,
         Record.booking_id if by_booking else Record.user_id,
         order_by=[Record.id.desc()],
         where=[Record.id < bindparam("before")] if after else [],
+        omitted=omitted,
     )
 
 

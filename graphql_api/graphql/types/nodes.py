@@ -16,7 +16,7 @@ from strawberry.dataloader import DataLoader
 from graphql_api import models
 from graphql_api.errors import Forbidden
 from graphql_api.graphql import ids
-from graphql_api.graphql.batching import batched
+from graphql_api.graphql.batching import FieldsRead, batched
 from graphql_api.graphql.context import Context
 from graphql_api.graphql.loaders import ChildCountKey, ChildPageKey
 from graphql_api.graphql.types.base import (
@@ -45,6 +45,49 @@ _record_positions = row_reader(models.Record, _RECORD_COLUMNS)
 _USER_COLUMNS = ("id", "full_name", "role", "created_at")
 _user_attributes = attrgetter(*_USER_COLUMNS)
 _customer_positions = itemgetter(*(Customer._fields.index(name) for name in _USER_COLUMNS))
+
+# What a nested page may leave out (services/queries.first_n_per_parent_query) when the
+# executor says which fields of its nodes are read: field -> the column it needs. Keys (`id`,
+# the parent's, the relations') are always read.
+_BOOKING_FIELD_COLUMNS = {
+    name: name for name in ("customer_name", "notes", "status", "created_at", "updated_at")
+}
+_CUSTOMER_FIELD_COLUMNS = {
+    name: f"users__{name}" for name in ("email", "full_name", "role", "created_at")
+}
+_RECORD_FIELD_COLUMNS = {
+    "kind": "kind",
+    "note": "note",
+    "created_at": "created_at",
+    "actor": "actor_id",
+    "user": "user_id",
+    "booking": "booking_id",
+    "slot": "slot_id",
+    "from_slot": "from_slot_id",
+    "to_slot": "to_slot_id",
+}
+
+
+def _unread(columns: dict[str, str], read: frozenset[str]) -> set[str]:
+    return {column for field, column in columns.items() if field not in read}
+
+
+def _unread_booking_columns(fields_read: FieldsRead | None, *, joined: bool) -> frozenset[str]:
+    if fields_read is None:
+        return frozenset()
+    booking = fields_read.get("Booking", frozenset())
+    omitted = _unread(_BOOKING_FIELD_COLUMNS, booking)
+    if joined:  # the customer columns of a slot's page (a User built from them)
+        user = fields_read.get("User", frozenset()) if "user" in booking else frozenset()
+        omitted |= _unread(_CUSTOMER_FIELD_COLUMNS, user)
+    return frozenset(omitted)
+
+
+def _unread_record_columns(fields_read: FieldsRead | None, parent_key: str) -> frozenset[str]:
+    if fields_read is None:
+        return frozenset()
+    omitted = _unread(_RECORD_FIELD_COLUMNS, fields_read.get("Record", frozenset()))
+    return frozenset(omitted - {parent_key})
 
 
 # Every relation is a batch function over all the parents of a level (the level-at-a-time
@@ -86,10 +129,12 @@ async def _children(
     page: PageRequest,
     status: BookingStatus | None,
     to_node: Callable[[Any], N],
+    omitted: frozenset[str] = frozenset(),
 ) -> list[Connection[N]]:
     """Nested connections: their pages through one batched loader, `totalCount` through
     another (only if selected)."""
-    pages_rows = await pages.load_many([ChildPageKey(pk, page, status) for pk in parent_ids])
+    keys = [ChildPageKey(pk, page, status, omitted) for pk in parent_ids]
+    pages_rows = await pages.load_many(keys)
     out: list[Connection[N]] = []
     for parent_id, rows in zip(parent_ids, pages_rows, strict=True):
         result = Page.from_overfetch(rows, page)
@@ -139,9 +184,11 @@ async def _user_bookings(
     first: int | None = None,
     after: str | None = None,
     status: BookingStatus | None = None,
+    fields_read: FieldsRead | None = None,
 ) -> list[Connection[Booking]]:
     page = PageRequest.of(first, after)
     loaders = context.loaders
+    omitted = _unread_booking_columns(fields_read, joined=False)
     return await _private_children(
         context,
         users,
@@ -153,6 +200,7 @@ async def _user_bookings(
             page,
             status,
             Booking.from_row,
+            omitted,
         ),
     )
 
@@ -162,9 +210,11 @@ async def _user_records(
     users: Sequence[User],
     first: int | None = None,
     after: str | None = None,
+    fields_read: FieldsRead | None = None,
 ) -> list[Connection[Record]]:
     page = PageRequest.of(first, after)
     loaders = context.loaders
+    omitted = _unread_record_columns(fields_read, "user_id")
     return await _private_children(
         context,
         users,
@@ -176,6 +226,7 @@ async def _user_records(
             page,
             None,
             Record.from_row,
+            omitted,
         ),
     )
 
@@ -190,6 +241,7 @@ async def _slot_bookings(
     first: int | None = None,
     after: str | None = None,
     status: BookingStatus | None = None,
+    fields_read: FieldsRead | None = None,
 ) -> list[Connection[Booking]]:
     viewer = await context.require_viewer()
     if not viewer.is_staff:
@@ -203,6 +255,7 @@ async def _slot_bookings(
         page,
         status,
         Booking.from_row_with_user,
+        _unread_booking_columns(fields_read, joined=True),
     )
 
 
@@ -227,6 +280,7 @@ async def _booking_records(
     bookings: Sequence[Booking],
     first: int | None = None,
     after: str | None = None,
+    fields_read: FieldsRead | None = None,
 ) -> list[Connection[Record]]:
     page = PageRequest.of(first, after)
     loaders = context.loaders
@@ -237,6 +291,7 @@ async def _booking_records(
         page,
         None,
         Record.from_row,
+        _unread_record_columns(fields_read, "booking_id"),
     )
 
 
@@ -309,7 +364,7 @@ class User(Node):
         return (await _user_emails(info.context, [self]))[0]
 
     @strawberry.field(description="Empty unless it is you, or you are STAFF/ADMIN.")
-    @batched(_user_bookings)
+    @batched(_user_bookings, fields_read=True)
     async def bookings(
         self,
         info: Info,
@@ -320,7 +375,7 @@ class User(Node):
         return (await _user_bookings(info.context, [self], first, after, status))[0]
 
     @strawberry.field(description="Newest first. Empty unless it is you, or you are STAFF/ADMIN.")
-    @batched(_user_records)
+    @batched(_user_records, fields_read=True)
     async def records(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Record]:
@@ -365,7 +420,7 @@ class BookingSlot(Node):
         return (await _slot_staff(info.context, [self]))[0]
 
     @strawberry.field(description="STAFF/ADMIN only: customers see counts, not people.")
-    @batched(_slot_bookings)
+    @batched(_slot_bookings, fields_read=True)
     async def bookings(
         self,
         info: Info,
@@ -429,7 +484,7 @@ class Booking(Node):
         return (await _booking_users(info.context, [self]))[0]
 
     @strawberry.field(description="This booking's history, newest first.")
-    @batched(_booking_records)
+    @batched(_booking_records, fields_read=True)
     async def records(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Record]:
