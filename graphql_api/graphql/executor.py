@@ -46,6 +46,7 @@ from graphql.execution.executor import Executor
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from graphql.type.definition import GraphQLResolveInfoHelpers
+from graphql.type.scalars import serialize_boolean, serialize_id, serialize_string
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
@@ -80,7 +81,9 @@ class Selection:
     shape: Shape
 
 
-Leaf = tuple[str, str, Callable[[Any], Any], bool]  # response key, attribute, coerce, non-null
+# Response key, attribute, coerce, non-null, and the type whose values coerce returns as they
+# are (str for String and ID, bool for Boolean; None for other scalars and enums).
+Leaf = tuple[str, str, Callable[[Any], Any], bool, type | None]
 
 
 @dataclass(slots=True)
@@ -129,13 +132,23 @@ def _is_plain_attribute(field_def: GraphQLField, strawberry_field: StrawberryFie
 
 def _leaf_column(
     field_def: GraphQLField, strawberry_field: StrawberryField
-) -> tuple[str, Callable[[Any], Any], bool] | None:
+) -> tuple[str, Callable[[Any], Any], bool, type | None] | None:
     field_type = field_def.type
     non_null = isinstance(field_type, GraphQLNonNull)
     named = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
     if not isinstance(named, GraphQLScalarType | GraphQLEnumType):
         return None
-    return (strawberry_field.python_name, _output_coercion(named), non_null)
+    coerce = _output_coercion(named)
+    return (strawberry_field.python_name, coerce, non_null, _UNCHANGED.get(coerce))
+
+
+# graphql-core's output coercions that return a value of this exact type as it is: most leaves
+# of an answer are strings, and skipping the call is ~a third of filling them.
+_UNCHANGED: dict[Callable[[Any], Any], type] = {
+    serialize_string: str,
+    serialize_id: str,
+    serialize_boolean: bool,
+}
 
 
 _enum_names: dict[GraphQLEnumType, Callable[[Any], Any]] = {}
@@ -526,9 +539,12 @@ def _fill_leaves(rows: list[dict[str, Any]], parents: list[Any], leaves: list[Le
     """Each leaf's coerced value into each row (None is left to the rows' template); a value
     graphql-core would refuse raises _Fallback. One loop per scalar of every planned object,
     so no call per value."""
-    for key, attribute, coerce, non_null in leaves:
+    for key, attribute, coerce, non_null, unchanged in leaves:
         for row, parent in zip(rows, parents, strict=True):
             value = getattr(parent, attribute)
+            if type(value) is unchanged:
+                row[key] = value
+                continue
             if value is None:
                 if non_null:
                     raise _Fallback
