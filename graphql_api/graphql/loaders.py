@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from typing import NamedTuple, TypeVar
+from functools import cached_property
+from typing import Any, NamedTuple, TypeVar
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
@@ -97,64 +99,95 @@ def _count_loader(
 
 
 class Loaders:
-    """Every relation of the schema, batched. Built fresh for each request."""
+    """Every relation of the schema, batched. Built fresh for each request, each loader on
+    first use (a request uses two or three of the twelve)."""
 
     def __init__(self, reads: Reads) -> None:
-        self.user: DataLoader[int, User | None] = _by_id_loader(reads, user_service.get_by_ids)
-        self.slot: DataLoader[int, BookingSlot | None] = _by_id_loader(
-            reads, slot_service.get_by_ids
-        )
-        self.booking: DataLoader[int, Booking | None] = _by_id_loader(
-            reads, booking_service.get_by_ids
-        )
-        self.record: DataLoader[int, Record | None] = _by_id_loader(
-            reads, record_service.get_by_ids
-        )
+        self._reads = reads
 
-        self.bookings_of_slot = _page_loader(
-            reads,
+    @cached_property
+    def user(self) -> DataLoader[int, User | None]:
+        return _by_id_loader(self._reads, user_service.get_by_ids)
+
+    @cached_property
+    def slot(self) -> DataLoader[int, BookingSlot | None]:
+        return _by_id_loader(self._reads, slot_service.get_by_ids)
+
+    @cached_property
+    def booking(self) -> DataLoader[int, Booking | None]:
+        return _by_id_loader(self._reads, booking_service.get_by_ids)
+
+    @cached_property
+    def record(self) -> DataLoader[int, Record | None]:
+        return _by_id_loader(self._reads, record_service.get_by_ids)
+
+    @cached_property
+    def bookings_of_slot(self) -> DataLoader[ChildPageKey, list[Row[Any]]]:
+        return _page_loader(
+            self._reads,
             lambda s, ids, page, status, omitted: booking_service.page_per_parent(
                 s, by_slot=True, parent_ids=ids, page=page, status=status, omitted=omitted
             ),
         )
-        self.bookings_of_user = _page_loader(
-            reads,
+
+    @cached_property
+    def bookings_of_user(self) -> DataLoader[ChildPageKey, list[Row[Any]]]:
+        return _page_loader(
+            self._reads,
             lambda s, ids, page, status, omitted: booking_service.page_per_parent(
                 s, by_slot=False, parent_ids=ids, page=page, status=status, omitted=omitted
             ),
         )
-        self.booking_count_of_slot = _count_loader(
-            reads,
+
+    @cached_property
+    def booking_count_of_slot(self) -> DataLoader[ChildCountKey, int]:
+        return _count_loader(
+            self._reads,
             lambda s, ids, status: booking_service.count_per_parent(
                 s, by_slot=True, parent_ids=ids, status=status
             ),
         )
-        self.booking_count_of_user = _count_loader(
-            reads,
+
+    @cached_property
+    def booking_count_of_user(self) -> DataLoader[ChildCountKey, int]:
+        return _count_loader(
+            self._reads,
             lambda s, ids, status: booking_service.count_per_parent(
                 s, by_slot=False, parent_ids=ids, status=status
             ),
         )
-        self.records_of_booking = _page_loader(
-            reads,
+
+    @cached_property
+    def records_of_booking(self) -> DataLoader[ChildPageKey, list[Row[Any]]]:
+        return _page_loader(
+            self._reads,
             lambda s, ids, page, _status, omitted: record_service.page_per_parent(
                 s, by_booking=True, parent_ids=ids, page=page, omitted=omitted
             ),
         )
-        self.records_of_user = _page_loader(
-            reads,
+
+    @cached_property
+    def records_of_user(self) -> DataLoader[ChildPageKey, list[Row[Any]]]:
+        return _page_loader(
+            self._reads,
             lambda s, ids, page, _status, omitted: record_service.page_per_parent(
                 s, by_booking=False, parent_ids=ids, page=page, omitted=omitted
             ),
         )
-        self.record_count_of_booking = _count_loader(
-            reads,
+
+    @cached_property
+    def record_count_of_booking(self) -> DataLoader[ChildCountKey, int]:
+        return _count_loader(
+            self._reads,
             lambda s, ids, _status: record_service.count_per_parent(
                 s, by_booking=True, parent_ids=ids
             ),
         )
-        self.record_count_of_user = _count_loader(
-            reads,
+
+    @cached_property
+    def record_count_of_user(self) -> DataLoader[ChildCountKey, int]:
+        return _count_loader(
+            self._reads,
             lambda s, ids, _status: record_service.count_per_parent(
                 s, by_booking=False, parent_ids=ids
             ),

@@ -11,6 +11,7 @@ import strawberry
 
 from graphql_api.graphql.batching import batched
 from graphql_api.graphql.context import Context
+from graphql_api.graphql.types.construct import constructor
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.pagination import Cursor, Page
 
@@ -135,12 +136,13 @@ def connection(
 ) -> Connection[N]:
     """A connection from a page of ORM rows and their GraphQL nodes (same order)."""
     rows = page.items
-    return Connection(
+    new_edge = _new_edge
+    return _new_connection(
         edges=[
-            Edge(node=node, _row=row, _cursor_of=cursor_of)
+            new_edge(node=node, _row=row, _cursor_of=cursor_of)
             for row, node in zip(rows, nodes, strict=True)
         ],
-        page_info=PageInfo(
+        page_info=_new_page_info(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,
             _start=rows[0] if rows else None,
@@ -149,6 +151,12 @@ def connection(
         ),
         _count=count,
     )
+
+
+# Built for every page and every row of one: see construct.py.
+_new_connection = constructor(Connection)
+_new_edge = constructor(Edge)
+_new_page_info = constructor(PageInfo)
 
 
 def id_cursor(row: object) -> Cursor:

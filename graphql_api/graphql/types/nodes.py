@@ -27,6 +27,7 @@ from graphql_api.graphql.types.base import (
     empty_connection,
     id_cursor,
 )
+from graphql_api.graphql.types.construct import constructor
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.pagination import Page, PageRequest
 from graphql_api.services.bookings import Customer
@@ -349,7 +350,7 @@ class User(Node):
         cls, values: tuple[Any, ...], model: models.User | Row[Any] | Customer, owner: bool
     ) -> User:
         pk, full_name, role, created_at = values
-        return cls(
+        return _new_user(
             id=strawberry.ID(ids.encode("User", pk)),
             full_name=full_name,
             role=role,
@@ -399,7 +400,7 @@ class BookingSlot(Node):
 
     @classmethod
     def from_model(cls, row: models.BookingSlot | Row[Any]) -> BookingSlot:
-        return cls(
+        return _new_slot(
             id=strawberry.ID(ids.encode("BookingSlot", row.id)),
             title=row.title,
             location=row.location,
@@ -457,7 +458,7 @@ class Booking(Node):
         cls, values: tuple[Any, ...], row: models.Booking | Row[Any], user: User | None
     ) -> Booking:
         pk, customer_name, notes, status, created_at, updated_at = values
-        return cls(
+        return _new_booking(
             id=strawberry.ID(ids.encode("Booking", pk)),
             customer_name=customer_name,
             notes=notes,
@@ -511,7 +512,7 @@ class Record(Node):
     @classmethod
     def _of(cls, values: tuple[Any, ...], row: models.Record | Row[Any]) -> Record:
         pk, kind, note, created_at = values
-        return cls(
+        return _new_record(
             id=strawberry.ID(ids.encode("Record", pk)),
             kind=kind,
             note=note,
@@ -548,3 +549,10 @@ class Record(Node):
     @batched(_record_to_slot)
     async def to_slot(self, info: Info) -> BookingSlot | None:
         return (await _record_to_slot(info.context, [self]))[0]
+
+
+# Built by the thousand per nested read: see construct.py.
+_new_user = constructor(User)
+_new_slot = constructor(BookingSlot)
+_new_booking = constructor(Booking)
+_new_record = constructor(Record)
