@@ -119,3 +119,28 @@ def test_classes_that_do_more_than_assign_fields_are_refused() -> None:
     typed = constructor(Typed)(name="x")
     assert vars(typed) == vars(Typed(name="x")) == {"name": "x"}
     assert typed.shout() == "X"
+
+
+def test_hand_written_init_setattr_and_slots_are_refused() -> None:
+    @dataclasses.dataclass
+    class Custom:
+        n: int
+
+        def __init__(self, n: int) -> None:
+            self.n = n
+            self.extra = True
+
+    @dataclasses.dataclass
+    class Guarded:
+        n: int
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            super().__setattr__(name, value)
+
+    @dataclasses.dataclass(slots=True)
+    class Slotted:
+        n: int
+
+    for cls in (Custom, Guarded, Slotted):
+        with pytest.raises(TypeError):
+            constructor(cls)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from graphql import parse
 from httpx import ASGITransport, AsyncClient, Response
 
 from graphql_api.graphql import prepared
@@ -207,7 +208,6 @@ async def test_tracing_and_allow_lists_take_the_full_path(
 
 def test_the_least_recently_used_document_goes_first() -> None:
     store = PreparedQueries(DocumentLimits(10, 10, 10, 10_000, 10), maxsize=2)
-    from graphql import parse
 
     def entry(text: str) -> Prepared:
         return Prepared(parse(text), None)
@@ -224,3 +224,64 @@ def test_the_least_recently_used_document_goes_first() -> None:
 
 def _client(app: FastAPI) -> AsyncClient:
     return AsyncClient(transport=ASGITransport(app=app), base_url="http://test")
+
+
+async def _without_prepared(api: Api, payload: dict[str, Any]) -> Response:
+    schema = api.app.state.schema
+    store, schema.prepared = schema.prepared, None
+    try:
+        return await api.client.post("/graphql", json=payload)
+    finally:
+        schema.prepared = store
+
+
+async def test_variables_too_deep_to_measure_take_the_full_path(
+    api: Api, runs: list[str | None]
+) -> None:
+    """Variables nested past Python's recursion limit (orjson accepts 1,024 levels) break the
+    NUL search: the full path turns that into an error result, so the prepared one declines."""
+    query = "query Page($after: String) { slots(first: 1, after: $after) { totalCount } }"
+    await api.client.post("/graphql", json={"query": query})  # remembered
+    deep: Any = "x"
+    for _ in range(900):
+        deep = [deep]
+    payload = {"query": query, "variables": {"after": deep}}
+    answer = await api.client.post("/graphql", json=payload)
+    assert runs == []
+    full = await _without_prepared(api, payload)
+    assert (answer.status_code, answer.json()) == (full.status_code, full.json())
+    assert answer.status_code == 200 and answer.json()["errors"]
+
+
+async def test_an_empty_allow_list_still_turns_prepared_queries_off(
+    database_url: str, tmp_path: Path, runs: list[str | None]
+) -> None:
+    manifest = tmp_path / "allowed.json"
+    manifest.write_text("[]")
+    app = create_app(
+        make_settings(
+            database_url, persisted_queries_only=True, persisted_queries_file=str(manifest)
+        )
+    )
+    query = "query Count { slots(first: 1) { totalCount } }"
+    app.state.schema.prepared.remember(query, None, Prepared(parse(query), "Count"))
+    async with _client(app) as client:
+        refused = await client.post("/graphql", json={"query": query})
+    assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert runs == []
+    await app.state.db.dispose()
+
+
+async def test_production_refuses_introspection_on_every_request(
+    database_url: str, runs: list[str | None]
+) -> None:
+    app = create_app(make_settings(database_url, environment="production"))
+    assert not app.state.settings.introspection_enabled
+    async with _client(app) as client:
+        for _ in range(2):
+            answer = await client.post(
+                "/graphql", json={"query": "{ __schema { types { name } } }"}
+            )
+            assert answer.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert runs == []
+    await app.state.db.dispose()

@@ -330,8 +330,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         variables = self.__dict__.get("_frozen_variables", _UNFROZEN)
         if variables is _UNFROZEN:
             try:
-                variables = _frozen(self.variable_values.coerced)
-            except TypeError:  # unhashable
+                variables = _frozen(self.variable_values.coerced, [_VARIABLES_BUDGET])
+            except (TypeError, _TooLarge):  # unhashable, or too large to keep
                 variables = None
             self.__dict__["_frozen_variables"] = variables
         if variables is None:
@@ -494,18 +494,29 @@ _UNFROZEN = object()
 
 # Plans by what they depend on (FastExecutor._shared_plan_key); each entry also holds the type
 # and field nodes whose ids are in its key, so no other object can take those ids. Planning a
-# Q-small in bench/ is ~6% of its request.
+# Q-small in bench/ is ~6% of its request. Bounded twice: 1,024 entries (an entry keeps its
+# document alive, as the parser cache's 1,024 do), and variables over a small budget are not
+# kept at all (a plan keyed on a 500 KB argument would hold it; such requests plan per request).
 _PLANS: OrderedDict[tuple[Any, ...], tuple[GraphQLObjectType, list[Any], Any]] = OrderedDict()
-_PLANS_MAX = 4096
+_PLANS_MAX = 1024
+_VARIABLES_BUDGET = 2048  # characters of strings plus one per value
 
 
-def _frozen(value: Any) -> Any:
+class _TooLarge(Exception):
+    pass
+
+
+def _frozen(value: Any, budget: list[int]) -> Any:
     """A hashable, type-exact stand-in for coerced variable values (True, 1 and 1.0 are equal
-    in Python, not in GraphQL); TypeError for anything else that is not hashable."""
+    in Python, not in GraphQL); TypeError for anything else that is not hashable, _TooLarge
+    past the budget (a one-item list, spent as it goes)."""
+    budget[0] -= len(value) if isinstance(value, str) else 1
+    if budget[0] < 0:
+        raise _TooLarge
     if isinstance(value, dict):
-        return ("{}", tuple(sorted((k, _frozen(v)) for k, v in value.items())))
+        return ("{}", tuple(sorted((k, _frozen(v, budget)) for k, v in value.items())))
     if isinstance(value, list):
-        return ("[]", tuple(_frozen(v) for v in value))
+        return ("[]", tuple(_frozen(v, budget) for v in value))
     hash(value)
     return (type(value), value)
 

@@ -92,11 +92,15 @@ class PreparedQueries:
         if prepared is None:
             return None
         given = variables or {}
-        measured = limits.measure(prepared.document, name, given)
-        if limits.violation(measured, self.document_limits) is not None:
-            return None
-        if limits.contains_nul(prepared.document, given):
-            return None
+        try:
+            # The operation the full path measures (for a document of several, the named one).
+            measured = limits.measure(prepared.document, prepared.operation_name, given)
+            if limits.violation(measured, self.document_limits) is not None:
+                return None
+            if limits.contains_nul(prepared.document, given):
+                return None
+        except Exception:  # e.g. variables nested past the recursion limit
+            return None  # the full path answers them (Schema.execute turns errors into results)
         return prepared, variables
 
     def remembering(self) -> type[SchemaExtension]:

@@ -132,8 +132,8 @@ class BookingRouter(GraphQLRouter[Context, None]):
         schema = self.schema
         if not isinstance(schema, Schema) or schema.prepared is None:
             return None
-        if self.persisted_queries and self.persisted_queries.allow_list:
-            return None  # allow-list mode: every document is checked against the list
+        if self.persisted_queries is not None and self.persisted_queries.allow_list is not None:
+            return None  # allow-list mode (even an empty list): every document is checked
         store = schema.prepared
         content_type = request.headers.get("content-type", "")
         if content_type.partition(";")[0].strip().lower() != JSON:

@@ -104,7 +104,7 @@ async def page_per_parent(
     )
 
 
-@lru_cache(maxsize=256)  # a variant per combination of omitted columns a client selects
+@lru_cache(maxsize=1024)  # a variant per combination of omitted columns a client selects
 def _page_query(
     by_slot: bool, after: bool, status: bool, omitted: frozenset[str]
 ) -> queries.PageQuery:

@@ -110,7 +110,7 @@ def _rows_converter(
     return convert
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=2048)
 def _prepared(statement: Select[Any], dialect: Dialect) -> _Prepared:
     return _Prepared(statement, dialect)
 

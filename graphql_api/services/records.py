@@ -106,7 +106,7 @@ async def page_per_parent(
     )
 
 
-@lru_cache(maxsize=256)  # a variant per combination of omitted columns a client selects
+@lru_cache(maxsize=1024)  # a variant per combination of omitted columns a client selects
 def _page_query(by_booking: bool, after: bool, omitted: frozenset[str]) -> queries.PageQuery:
     return queries.first_n_per_parent_query(
         Record,

@@ -7,8 +7,9 @@ does (`object.__new__`, then each field assigned in the same order, so instances
 their attribute keys). Q-large builds ~5,500 nodes and edges; Q-small ~330.
 
 `constructor(cls)` generates that function from the dataclass's fields, for classes whose
-construction is nothing more: no `__new__`, no `__post_init__` and no default factory (it
-refuses anything else, so a change to a type cannot silently skip work). Fields with a
+construction is nothing more: the `__init__` dataclasses generated, no `__new__`,
+`__post_init__`, `__setattr__`, `__slots__` or default factory (it refuses anything else, so a
+change to a type cannot silently skip work). Fields with a
 resolver are `init=False` fields without a default factory: `__init__` leaves them alone, and
 so does the constructor.
 tests/test_construct.py checks each one builds what `cls(...)` builds.
@@ -25,7 +26,13 @@ T = TypeVar("T")
 
 def constructor(cls: type[T]) -> Callable[..., T]:
     """A keyword-only function that builds `cls` as its dataclass `__init__` would."""
-    if cls.__new__ is not object.__new__ or hasattr(cls, "__post_init__"):
+    if (
+        cls.__new__ is not object.__new__
+        or hasattr(cls, "__post_init__")
+        or cls.__setattr__ is not object.__setattr__
+        or "__slots__" in vars(cls)
+        or not _generated_init(cls)
+    ):
         raise TypeError(f"{cls.__name__}: construction does more than assign fields")
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
     parameters: list[str] = []
@@ -53,3 +60,11 @@ def constructor(cls: type[T]) -> Callable[..., T]:
     build: Callable[..., T] = namespace["build"]
     build.__qualname__ = f"{cls.__qualname__}.build"
     return build
+
+
+def _generated_init(cls: type) -> bool:
+    """Whether `cls.__init__` is the one `dataclasses` wrote (compiled from a string), not a
+    hand-written one that might do more."""
+    init = cls.__dict__.get("__init__") or getattr(cls, "__init__", None)
+    code = getattr(init, "__code__", None)
+    return code is not None and code.co_filename == "<string>" and code.co_name == "__init__"
