@@ -377,3 +377,24 @@ async def test_large_variables_are_not_kept_with_a_plan(api: Api) -> None:
     big = await _same(api, query, {"status": None, "note": "x" * 5000}, world["staff"])
     assert big["errors"]  # not a cursor: BAD_USER_INPUT, as graphql-core says too
     assert len(executor._PLANS) == kept
+
+
+async def test_root_slot_lists_are_planned_and_leave_out_unread_columns(api: Api) -> None:
+    """`slots` has a batch form, so the planned executor runs the whole query from the root and
+    the list selects NULL for the columns no field reads (`capacity` alone: `booked_count` is
+    left out, and `remaining`, which needs both, is not built from it)."""
+    await _world(api)
+    query = "{ slots(first: 3) { edges { cursor node { id capacity } } } }"
+    with StatementCounter(api.db) as seen:
+        body = await _same(api, query, None, None)
+    assert not body.get("errors")
+    assert [e["node"]["capacity"] for e in body["data"]["slots"]["edges"]] == [3, 3, 3]
+    lists = [s for s in seen.statements if "FROM booking_slots" in s and "LIMIT" in s]
+    pruned = [s for s in lists if "NULL AS title" in s]
+    assert len(lists) == 2 and len(pruned) == 1  # served, then graphql-core's full read
+    assert "NULL AS booked_count" in pruned[0] and "NULL AS staff_id" in pruned[0]
+    assert "NULL AS capacity" not in pruned[0] and "NULL AS starts_at" not in pruned[0]
+    # An error in a planned root field: graphql-core runs it again and answers as always.
+    bad = await _same(api, '{ slots(after: "nope") { edges { node { id } } } }', None, None)
+    assert [e["extensions"]["code"] for e in bad["errors"]] == ["BAD_USER_INPUT"]
+    assert bad["data"] is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -16,6 +16,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
+    null,
     or_,
     select,
     update,
@@ -98,9 +99,16 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     return conditions
 
 
-@cache
-def _list_query(shape: _Shape, after: bool) -> Select[Any]:
-    query = select(BookingSlot.__table__).where(*_conditions(shape))
+# Always read: the keyset cursor's columns (see list_slots).
+_KEYSET = frozenset({"id", "starts_at"})
+
+
+@lru_cache(maxsize=1024)  # a variant per filter shape and set of unread columns
+def _list_query(shape: _Shape, after: bool, omitted: frozenset[str] = frozenset()) -> Select[Any]:
+    assert not omitted & _KEYSET, "the keyset columns are always read"
+    table = BookingSlot.__table__
+    columns = [null().label(c.key) if c.key in omitted else c for c in table.columns]
+    query = select(*columns).select_from(table).where(*_conditions(shape))
     if after:
         query = query.where(
             or_(
@@ -120,16 +128,21 @@ def _count_query(shape: _Shape) -> Select[Any]:
 
 
 async def list_slots(
-    session: queries.Reader, *, page: PageRequest, flt: SlotFilter
+    session: queries.Reader,
+    *,
+    page: PageRequest,
+    flt: SlotFilter,
+    omitted: frozenset[str] = frozenset(),
 ) -> Page[Row[Any]]:
     """Ordered by start time, then id (a stable order for keyset cursors). Plain rows with the
-    model's columns as attributes (read-only; see queries.first_n_per_parent)."""
+    model's columns as attributes (read-only; see queries.first_n_per_parent); `omitted`
+    columns are None (no one reads them; `id` and `starts_at` are always read)."""
     params = {**_values(flt), "limit": page.first + 1}
     if page.after is not None:
         if page.after.at is None:
             raise BadUserInput("`after` is not a cursor of this list.", argument="after")
         params.update(after_at=page.after.at, after_id=page.after.id)
-    query = _list_query(_shape(flt), page.after is not None)
+    query = _list_query(_shape(flt), page.after is not None, omitted)
     return Page.from_overfetch(await fetch.rows(session, query, params), page)
 
 

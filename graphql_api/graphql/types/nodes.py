@@ -69,8 +69,32 @@ _RECORD_FIELD_COLUMNS = {
 }
 
 
+# A root slot list's optional columns (`id` and `starts_at`, the cursor's, are always read),
+# and the fields that need each.
+_SLOT_COLUMN_FIELDS = {
+    "title": {"title"},
+    "location": {"location"},
+    "ends_at": {"ends_at"},
+    "time_zone": {"time_zone"},
+    "capacity": {"capacity", "remaining"},
+    "booked_count": {"booked_count", "remaining"},
+    "status": {"status"},
+    "staff_id": {"staff"},
+    "created_at": {"created_at"},
+    "updated_at": set(),
+}
+
+
 def _unread(columns: dict[str, str], read: frozenset[str]) -> set[str]:
     return {column for field, column in columns.items() if field not in read}
+
+
+def unread_slot_columns(fields_read: FieldsRead | None) -> frozenset[str]:
+    """The columns of a slot list no field of its subtree reads."""
+    if fields_read is None:
+        return frozenset()
+    slot = fields_read.get("BookingSlot", frozenset())
+    return frozenset(column for column, fields in _SLOT_COLUMN_FIELDS.items() if not fields & slot)
 
 
 def _unread_booking_columns(fields_read: FieldsRead | None, *, joined: bool) -> frozenset[str]:
@@ -409,7 +433,12 @@ class BookingSlot(Node):
             time_zone=row.time_zone,
             capacity=row.capacity,
             booked_count=row.booked_count,
-            remaining=row.capacity - row.booked_count,
+            # (None when a list left a column out: nothing reads it then.)
+            remaining=(
+                None
+                if row.capacity is None or row.booked_count is None
+                else row.capacity - row.booked_count
+            ),
             status=row.status,
             created_at=row.created_at,
             _model=row,
