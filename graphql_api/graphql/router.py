@@ -30,6 +30,7 @@ from graphql_api.graphql.context import Context
 from graphql_api.graphql.executor import FastExecutor
 from graphql_api.graphql.extensions import format_error
 from graphql_api.graphql.schema import Schema
+from graphql_api.graphql.websocket import LegacyWSHandler, TransportWSHandler
 
 JSON = "application/json"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -93,6 +94,9 @@ class BookingRouter(GraphQLRouter[Context, None]):
     sub-response."""
 
     persisted_queries: PersistedQueries | None = None
+    # The allow-list applies to WebSocket operations too (graphql/websocket.py).
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, schema: Any, *, path: str, context_getter: ContextGetter, **kwargs: Any):
         super().__init__(schema, path=path, context_getter=context_getter, **kwargs)
