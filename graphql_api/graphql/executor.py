@@ -24,6 +24,7 @@ graphql-core so the middleware sees it.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from graphql_api.graphql.batching import BatchResolver, batch_resolver_of, takes_fields_read
+
+log = logging.getLogger(__name__)
 
 
 class _Unplannable(Exception):
@@ -261,6 +264,10 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         batch = batch_resolver_of(resolver.wrapped_func) if resolver else None
         if batch is None or resolver is None:
             raise _Unplannable
+        if strawberry_field.extensions:
+            # Field extensions (permission_classes become one) run around the resolver only:
+            # a batch form would skip them.
+            raise _Unplannable
         arguments = self._arguments(field_def, strawberry_field, details)
         shape = self._plan_shape(field_def.type, details)
         if takes_fields_read(resolver.wrapped_func):
@@ -403,7 +410,9 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             values = await self._column(selection, [source_value])
             return (await self._complete(selection.shape, values))[0]
         except Exception:
-            # graphql-core executes the subtree again and reports the error its own way.
+            # graphql-core executes the subtree again and reports the error its own way (a
+            # failing read runs twice; at DEBUG, the first failure is logged too).
+            log.debug("planned subtree at %s handed to graphql-core", path.as_list(), exc_info=True)
             result = self.execute_field(parent_type, source_value, details, path, position_context)
         return await result if self.is_awaitable(result) else result
 

@@ -33,10 +33,25 @@ def _refused(view: Any, query: object) -> bool:
     return not isinstance(query, str) or sha256_of(query) not in allow_list
 
 
+def _query_of(message: Any) -> tuple[bool, object]:
+    """(whether the message carries a document to check, the document). Without a payload or
+    a `query`, Strawberry's own handling answers (it closes the socket as malformed)."""
+    payload = message.get("payload")
+    if not isinstance(payload, dict) or "query" not in payload:
+        return False, None
+    return True, payload["query"]
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        payload: Any = message.get("payload") or {}
-        if self.connection_acknowledged and _refused(self.view, payload.get("query")):
+        carries, query = _query_of(message)
+        # A reused id or a socket not yet acknowledged: Strawberry closes the socket itself.
+        if (
+            carries
+            and self.connection_acknowledged
+            and message["id"] not in self.operations
+            and _refused(self.view, query)
+        ):
             error = GraphQLError(REFUSED, extensions={"code": "BAD_USER_INPUT"})
             await self.send_message(
                 {"id": message["id"], "type": "error", "payload": [error.formatted]}
@@ -47,8 +62,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Any, None]):
     async def handle_start(self, message: StartMessage) -> None:
-        payload: Any = message.get("payload") or {}
-        if self.connection_acknowledged and _refused(self.view, payload.get("query")):
+        carries, query = _query_of(message)
+        if carries and self.connection_acknowledged and _refused(self.view, query):
+            # A `start` with an id in use replaces that operation (as Strawberry's does).
+            await self.cleanup_operation(message["id"])
             await self.send_message(
                 {
                     "type": "error",

@@ -89,16 +89,32 @@ def _unread(columns: dict[str, str], read: frozenset[str]) -> set[str]:
     return {column for field, column in columns.items() if field not in read}
 
 
+# Every field of each type the maps above account for (`tests/test_executor` checks these are
+# all of the type's fields). A field read that is not here leaves every column in: a new field
+# that reads a column through `_model` is never handed a left-out one.
+_BOOKING_FIELDS = frozenset({"id", "slot", "user", "records", *_BOOKING_FIELD_COLUMNS})
+_USER_FIELDS = frozenset({"id", "bookings", "records", *_CUSTOMER_FIELD_COLUMNS})
+_RECORD_FIELDS = frozenset({"id", *_RECORD_FIELD_COLUMNS})
+_SLOT_FIELDS = frozenset(
+    {"id", "starts_at", "bookings", *(f for fields in _SLOT_COLUMN_FIELDS.values() for f in fields)}
+)
+
+
+def _all_known(fields_read: FieldsRead, known: dict[str, frozenset[str]]) -> bool:
+    return all(fields_read.get(name, frozenset()) <= fields for name, fields in known.items())
+
+
 def unread_slot_columns(fields_read: FieldsRead | None) -> frozenset[str]:
     """The columns of a slot list no field of its subtree reads."""
-    if fields_read is None:
+    if fields_read is None or not _all_known(fields_read, {"BookingSlot": _SLOT_FIELDS}):
         return frozenset()
     slot = fields_read.get("BookingSlot", frozenset())
     return frozenset(column for column, fields in _SLOT_COLUMN_FIELDS.items() if not fields & slot)
 
 
 def _unread_booking_columns(fields_read: FieldsRead | None, *, joined: bool) -> frozenset[str]:
-    if fields_read is None:
+    known = {"Booking": _BOOKING_FIELDS, "User": _USER_FIELDS}
+    if fields_read is None or not _all_known(fields_read, known):
         return frozenset()
     booking = fields_read.get("Booking", frozenset())
     omitted = _unread(_BOOKING_FIELD_COLUMNS, booking)
@@ -109,7 +125,7 @@ def _unread_booking_columns(fields_read: FieldsRead | None, *, joined: bool) -> 
 
 
 def _unread_record_columns(fields_read: FieldsRead | None, parent_key: str) -> frozenset[str]:
-    if fields_read is None:
+    if fields_read is None or not _all_known(fields_read, {"Record": _RECORD_FIELDS}):
         return frozenset()
     omitted = _unread(_RECORD_FIELD_COLUMNS, fields_read.get("Record", frozenset()))
     return frozenset(omitted - {parent_key})
