@@ -6,7 +6,6 @@ import hashlib
 import secrets
 import time
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +13,7 @@ import jwt
 from passlib.context import CryptContext
 
 from graphql_api.config import Settings
+from graphql_api.lru import LRU
 
 # argon2id with OWASP's recommended parameters (19 MiB, 2 passes, 1 lane).
 _pwd_context = CryptContext(
@@ -89,8 +89,7 @@ _LEEWAY_SECONDS = 5
 # Tokens whose signature and claims were verified, by (token, the settings that verified it):
 # a client sends the same token with every request, and HMAC verification plus claim checks
 # are ~2% of a small query. Time-bound claims are checked again on every use.
-_verified: OrderedDict[tuple[str, str, str, str, str], tuple[AccessClaims, float]] = OrderedDict()
-_VERIFIED_MAX = 4096
+_verified: LRU[tuple[str, str, str, str, str], tuple[AccessClaims, float]] = LRU(4096)
 _clock = time.time  # the tests move it forward instead of sleeping
 
 
@@ -109,14 +108,12 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims | None:
         now = _clock()
         if not_before - _LEEWAY_SECONDS <= now <= claims.expires_at.timestamp() + _LEEWAY_SECONDS:
             return claims
-        _verified.pop(key, None)
+        _verified.pop(key)
         return None
     claims_and_nbf = _decode_access_token(settings, token)
     if claims_and_nbf is None:
         return None
-    _verified[key] = claims_and_nbf
-    if len(_verified) > _VERIFIED_MAX:
-        _verified.popitem(last=False)
+    _verified.put(key, claims_and_nbf)
     return claims_and_nbf[0]
 
 

@@ -153,7 +153,7 @@ async def test_only_plain_json_query_posts_are_prepared(api: Api, runs: list[str
     query = "query Count { slots(first: 1) { totalCount } }"
     await api.client.post("/graphql", json={"query": query})  # remembered
     store = api.app.state.schema.prepared
-    assert store.get(query, None) is not None
+    assert store.get((query, None)) is not None
     answers = [
         await api.client.get("/graphql", params={"query": query}),
         await api.client.post("/graphql", json=[{"query": query}]),
@@ -167,7 +167,7 @@ async def test_only_plain_json_query_posts_are_prepared(api: Api, runs: list[str
     mutation = {"query": 'mutation Out { logout(refreshToken: "x") }'}
     for _ in range(2):
         await api.client.post("/graphql", json=mutation)
-    assert store.get(mutation["query"], None) is None
+    assert store.get((mutation["query"], None)) is None
     assert runs == []
 
 
@@ -212,14 +212,14 @@ def test_the_least_recently_used_document_goes_first() -> None:
     def entry(text: str) -> Prepared:
         return Prepared(parse(text), None)
 
-    store.remember("{ a }", None, entry("{ a }"))
-    store.remember("{ b }", None, entry("{ b }"))
-    assert store.get("{ a }", None) is not None  # now the most recent
-    store.remember("{ c }", None, entry("{ c }"))
+    store.put(("{ a }", None), entry("{ a }"))
+    store.put(("{ b }", None), entry("{ b }"))
+    assert store.get(("{ a }", None)) is not None  # now the most recent
+    store.put(("{ c }", None), entry("{ c }"))
     assert len(store) == 2
-    assert store.get("{ b }", None) is None
-    assert store.get("{ a }", None) is not None
-    assert store.get("{ a }", "A") is None  # the provided operationName is part of the key
+    assert store.get(("{ b }", None)) is None
+    assert store.get(("{ a }", None)) is not None
+    assert store.get(("{ a }", "A")) is None  # the provided operationName is part of the key
 
 
 def _client(app: FastAPI) -> AsyncClient:
@@ -264,7 +264,7 @@ async def test_an_empty_allow_list_still_turns_prepared_queries_off(
         )
     )
     query = "query Count { slots(first: 1) { totalCount } }"
-    app.state.schema.prepared.remember(query, None, Prepared(parse(query), "Count"))
+    app.state.schema.prepared.put((query, None), Prepared(parse(query), "Count"))
     async with _client(app) as client:
         refused = await client.post("/graphql", json={"query": query})
     assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

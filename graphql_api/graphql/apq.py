@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from graphql_api.lru import LRU
 
 NOT_FOUND = "PersistedQueryNotFound"
 NOT_SUPPORTED = "PersistedQueryNotSupported"
@@ -29,20 +30,13 @@ class MemoryQueryStore:
     """A bounded LRU: an attacker registering documents evicts old ones, never grows memory."""
 
     def __init__(self, max_entries: int) -> None:
-        self._entries: OrderedDict[str, str] = OrderedDict()
-        self._max = max_entries
+        self._entries: LRU[str, str] = LRU(max_entries)
 
     async def get(self, sha256: str) -> str | None:
-        query = self._entries.get(sha256)
-        if query is not None:
-            self._entries.move_to_end(sha256)
-        return query
+        return self._entries.get(sha256)
 
     async def put(self, sha256: str, query: str) -> None:
-        self._entries[sha256] = query
-        self._entries.move_to_end(sha256)
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
+        self._entries.put(sha256, query)
 
 
 class RedisQueryStore:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -54,6 +53,7 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from graphql_api.graphql.batching import BatchResolver, batch_resolver_of, takes_fields_read
+from graphql_api.lru import LRU
 
 log = logging.getLogger(__name__)
 
@@ -308,8 +308,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             return cached[1]
         shared = self._shared_plan_key(parent_type, key, details)
         found = _PLANS.get(shared) if shared is not None else None
-        if shared is not None and found is not None:
-            _PLANS.move_to_end(shared)
+        if found is not None:
             planned = found[2]
         else:
             try:
@@ -319,9 +318,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             except Exception:
                 planned = None
             if shared is not None:
-                _PLANS[shared] = (parent_type, [d.node for d in details], planned)
-                if len(_PLANS) > _PLANS_MAX:
-                    _PLANS.popitem(last=False)
+                _PLANS.put(shared, (parent_type, [d.node for d in details], planned))
         cache[id(details)] = (details, planned)  # the list is kept so its id stays unique
         return planned
 
@@ -506,8 +503,7 @@ _UNFROZEN = object()
 # Q-small in bench/ is ~6% of its request. Bounded twice: 1,024 entries (an entry keeps its
 # document alive, as the parser cache's 1,024 do), and variables over a small budget are not
 # kept at all (a plan keyed on a 500 KB argument would hold it; such requests plan per request).
-_PLANS: OrderedDict[tuple[Any, ...], tuple[GraphQLObjectType, list[Any], Any]] = OrderedDict()
-_PLANS_MAX = 1024
+_PLANS: LRU[tuple[Any, ...], tuple[GraphQLObjectType, list[Any], Any]] = LRU(1024)
 _VARIABLES_BUDGET = 2048  # characters of strings plus one per value
 
 

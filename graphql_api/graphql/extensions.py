@@ -34,20 +34,14 @@ def document_limits_extension(settings_limits: limits.DocumentLimits) -> type[Sc
         def on_validate(self) -> Iterator[None]:
             ctx = self.execution_context
             if ctx.graphql_document is not None and not ctx.pre_execution_errors:
-                measured = limits.measure(
-                    ctx.graphql_document, ctx.operation_name, ctx.variables or {}
+                refused = limits.refusal(
+                    ctx.graphql_document, ctx.operation_name, ctx.variables or {}, settings_limits
                 )
-                problem = limits.violation(measured, settings_limits)
-                if problem is not None:
+                if refused is not None:
                     # Setting errors here makes Strawberry (and our ValidationCache, which runs
                     # after this extension) skip validation and execution.
-                    ctx.pre_execution_errors = [
-                        GraphQLError(problem, extensions={"code": QueryTooComplex.code})
-                    ]
-                elif limits.contains_nul(ctx.graphql_document, ctx.variables or {}):
-                    ctx.pre_execution_errors = [
-                        GraphQLError(limits.NUL_MESSAGE, extensions={"code": "BAD_USER_INPUT"})
-                    ]
+                    message, code = refused
+                    ctx.pre_execution_errors = [GraphQLError(message, extensions={"code": code})]
             yield
 
     return DocumentLimitsExtension

@@ -25,6 +25,7 @@ from graphql import (
 )
 from graphql.language.visitor import BREAK
 
+from graphql_api.errors import QueryTooComplex
 from graphql_api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 V = TypeVar("V")
@@ -223,6 +224,23 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(_has_nul(v) for v in value)
     return False
+
+
+def refusal(
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any],
+    limits: DocumentLimits,
+) -> tuple[str, str] | None:
+    """Why this request of the document is refused before validation, as (message, code), or
+    None: over a limit (QUERY_TOO_COMPLEX), or a NUL character (BAD_USER_INPUT). Both paths
+    ask this: the DocumentLimits extension and prepared queries (graphql/prepared.py)."""
+    problem = violation(measure(document, operation_name, variables), limits)
+    if problem is not None:
+        return problem, QueryTooComplex.code
+    if contains_nul(document, variables):
+        return NUL_MESSAGE, "BAD_USER_INPUT"
+    return None
 
 
 def contains_nul(document: DocumentNode, variables: Mapping[str, Any]) -> bool:

@@ -19,7 +19,6 @@ tests/test_prepared.py checks the two paths give the same answers.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +33,7 @@ from graphql_api.graphql import limits
 from graphql_api.graphql.context import Context
 from graphql_api.graphql.executor import FastExecutor
 from graphql_api.graphql.extensions import finish_operation
+from graphql_api.lru import LRU
 
 # Strawberry's (typed as a plain predicate there).
 _is_awaitable: Any = optimized_is_awaitable
@@ -48,33 +48,13 @@ class Prepared:
     operation_name: str | None  # the provided one, else the document's (the access log's)
 
 
-class PreparedQueries:
-    """Validated query documents by (text, provided operationName); the least recently used
-    goes first past `maxsize` (as Strawberry's parser and validation caches)."""
+class PreparedQueries(LRU[tuple[str, str | None], Prepared]):
+    """Validated query documents by (text, provided operationName), at most `maxsize` (as
+    Strawberry's parser and validation caches)."""
 
     def __init__(self, document_limits: limits.DocumentLimits, maxsize: int = 1024) -> None:
+        super().__init__(maxsize)
         self.document_limits = document_limits
-        self.maxsize = maxsize
-        self._found: OrderedDict[tuple[str, str | None], Prepared] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._found)
-
-    def clear(self) -> None:
-        self._found.clear()
-
-    def get(self, query: str, operation_name: str | None) -> Prepared | None:
-        key = (query, operation_name)
-        found = self._found.get(key)
-        if found is not None:
-            self._found.move_to_end(key)
-        return found
-
-    def remember(self, query: str, provided_name: str | None, prepared: Prepared) -> None:
-        self._found[(query, provided_name)] = prepared
-        self._found.move_to_end((query, provided_name))
-        while len(self._found) > self.maxsize:
-            self._found.popitem(last=False)
 
     def request(self, body: object) -> tuple[Prepared, dict[str, Any] | None] | None:
         """The prepared document and variables of a decoded JSON body, or None: the full path
@@ -88,20 +68,17 @@ class PreparedQueries:
             return None
         if not isinstance(variables, dict | None):
             return None
-        prepared = self.get(query, name)
+        prepared = self.get((query, name))
         if prepared is None:
             return None
-        given = variables or {}
         try:
             # The operation the full path measures (for a document of several, the named one).
-            measured = limits.measure(prepared.document, prepared.operation_name, given)
-            if limits.violation(measured, self.document_limits) is not None:
-                return None
-            if limits.contains_nul(prepared.document, given):
-                return None
+            refused = limits.refusal(
+                prepared.document, prepared.operation_name, variables or {}, self.document_limits
+            )
         except Exception:  # e.g. variables nested past the recursion limit
             return None  # the full path answers them (Schema.execute turns errors into results)
-        return prepared, variables
+        return None if refused is not None else (prepared, variables)
 
     def remembering(self) -> type[SchemaExtension]:
         """The schema extension that stores each query document validation passed."""
@@ -119,8 +96,8 @@ class PreparedQueries:
                     and ctx.operation_type is OperationType.QUERY
                 ):
                     provided: str | None = ctx._provided_operation_name
-                    store.remember(
-                        ctx.query, provided, Prepared(ctx.graphql_document, ctx.operation_name)
+                    store.put(
+                        (ctx.query, provided), Prepared(ctx.graphql_document, ctx.operation_name)
                     )
                 yield
 
