@@ -406,10 +406,10 @@ def test_the_column_maps_account_for_every_field() -> None:
     from graphql_api.graphql.types import nodes
 
     for cls, known in (
-        (nodes.BookingSlot, nodes._SLOT_FIELDS),
-        (nodes.Booking, nodes._BOOKING_FIELDS),
-        (nodes.User, nodes._USER_FIELDS),
-        (nodes.Record, nodes._RECORD_FIELDS),
+        (nodes.BookingSlot, nodes._SLOT.fields),
+        (nodes.Booking, nodes._BOOKING.fields),
+        (nodes.User, nodes._CUSTOMER.fields),
+        (nodes.Record, nodes._RECORD.fields),
     ):
         definition = cls.__strawberry_definition__
         fields = {f.python_name for f in definition.fields if not f.python_name.startswith("_")}
@@ -417,6 +417,21 @@ def test_the_column_maps_account_for_every_field() -> None:
     unknown = {"BookingSlot": frozenset({"title", "something_new"})}
     assert nodes.unread_slot_columns(unknown) == frozenset()
     assert "location" in nodes.unread_slot_columns({"BookingSlot": frozenset({"title"})})
+    booking = frozenset({"id", "user"})
+    assert (
+        nodes._unread_booking_columns(
+            {"Booking": booking, "User": frozenset({"something_new"})}, joined=True
+        )
+        == frozenset()
+    )
+    pruned = nodes._unread_booking_columns(
+        {"Booking": booking, "User": frozenset({"full_name"})}, joined=True
+    )
+    assert {"notes", "users__email"} <= pruned and "users__full_name" not in pruned
+    # Without `user` read, every customer column goes, whatever else reads Users.
+    assert "users__full_name" in nodes._unread_booking_columns(
+        {"Booking": frozenset({"id"}), "User": frozenset({"something_new"})}, joined=True
+    )
 
 
 async def test_root_slot_filters_and_cursors_with_pruned_columns(api: Api) -> None:

@@ -313,9 +313,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         else:
             try:
                 planned = self._plan_field(parent_type, key, details)
-            except _Unplannable:
-                planned = None
-            except Exception:
+            except Exception:  # _Unplannable, or an argument graphql-core will refuse itself
                 planned = None
             if shared is not None:
                 _PLANS.put(shared, (parent_type, [d.node for d in details], planned))

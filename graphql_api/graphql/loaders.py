@@ -98,6 +98,39 @@ def _count_loader(
     return DataLoader(load_fn=load)
 
 
+PageFetch = Callable[
+    [AsyncConnection, Sequence[int], PageRequest, BookingStatus | None, frozenset[str]],
+    Awaitable[dict[int, list[Row[Any]]]],
+]
+CountFetch = Callable[
+    [AsyncConnection, Sequence[int], BookingStatus | None], Awaitable[dict[int, int]]
+]
+
+
+def _booking_pages(*, by_slot: bool) -> PageFetch:
+    return lambda s, ids, page, status, omitted: booking_service.page_per_parent(
+        s, by_slot=by_slot, parent_ids=ids, page=page, status=status, omitted=omitted
+    )
+
+
+def _booking_counts(*, by_slot: bool) -> CountFetch:
+    return lambda s, ids, status: booking_service.count_per_parent(
+        s, by_slot=by_slot, parent_ids=ids, status=status
+    )
+
+
+def _record_pages(*, by_booking: bool) -> PageFetch:
+    return lambda s, ids, page, _status, omitted: record_service.page_per_parent(
+        s, by_booking=by_booking, parent_ids=ids, page=page, omitted=omitted
+    )
+
+
+def _record_counts(*, by_booking: bool) -> CountFetch:
+    return lambda s, ids, _status: record_service.count_per_parent(
+        s, by_booking=by_booking, parent_ids=ids
+    )
+
+
 class Loaders:
     """Every relation of the schema, batched. Built fresh for each request, each loader on
     first use (a request uses two or three of the twelve)."""
@@ -123,75 +156,35 @@ class Loaders:
 
     @cached_property
     def bookings_of_slot(self) -> DataLoader[ChildPageKey, list[Row[Any]]]:
-        return _page_loader(
-            self._reads,
-            lambda s, ids, page, status, omitted: booking_service.page_per_parent(
-                s, by_slot=True, parent_ids=ids, page=page, status=status, omitted=omitted
-            ),
-        )
+        return _page_loader(self._reads, _booking_pages(by_slot=True))
 
     @cached_property
     def bookings_of_user(self) -> DataLoader[ChildPageKey, list[Row[Any]]]:
-        return _page_loader(
-            self._reads,
-            lambda s, ids, page, status, omitted: booking_service.page_per_parent(
-                s, by_slot=False, parent_ids=ids, page=page, status=status, omitted=omitted
-            ),
-        )
+        return _page_loader(self._reads, _booking_pages(by_slot=False))
 
     @cached_property
     def booking_count_of_slot(self) -> DataLoader[ChildCountKey, int]:
-        return _count_loader(
-            self._reads,
-            lambda s, ids, status: booking_service.count_per_parent(
-                s, by_slot=True, parent_ids=ids, status=status
-            ),
-        )
+        return _count_loader(self._reads, _booking_counts(by_slot=True))
 
     @cached_property
     def booking_count_of_user(self) -> DataLoader[ChildCountKey, int]:
-        return _count_loader(
-            self._reads,
-            lambda s, ids, status: booking_service.count_per_parent(
-                s, by_slot=False, parent_ids=ids, status=status
-            ),
-        )
+        return _count_loader(self._reads, _booking_counts(by_slot=False))
 
     @cached_property
     def records_of_booking(self) -> DataLoader[ChildPageKey, list[Row[Any]]]:
-        return _page_loader(
-            self._reads,
-            lambda s, ids, page, _status, omitted: record_service.page_per_parent(
-                s, by_booking=True, parent_ids=ids, page=page, omitted=omitted
-            ),
-        )
+        return _page_loader(self._reads, _record_pages(by_booking=True))
 
     @cached_property
     def records_of_user(self) -> DataLoader[ChildPageKey, list[Row[Any]]]:
-        return _page_loader(
-            self._reads,
-            lambda s, ids, page, _status, omitted: record_service.page_per_parent(
-                s, by_booking=False, parent_ids=ids, page=page, omitted=omitted
-            ),
-        )
+        return _page_loader(self._reads, _record_pages(by_booking=False))
 
     @cached_property
     def record_count_of_booking(self) -> DataLoader[ChildCountKey, int]:
-        return _count_loader(
-            self._reads,
-            lambda s, ids, _status: record_service.count_per_parent(
-                s, by_booking=True, parent_ids=ids
-            ),
-        )
+        return _count_loader(self._reads, _record_counts(by_booking=True))
 
     @cached_property
     def record_count_of_user(self) -> DataLoader[ChildCountKey, int]:
-        return _count_loader(
-            self._reads,
-            lambda s, ids, _status: record_service.count_per_parent(
-                s, by_booking=False, parent_ids=ids
-            ),
-        )
+        return _count_loader(self._reads, _record_counts(by_booking=False))
 
     def clear(self) -> None:
         """Drop every cached value and pending batch reference (see Context.release_loaders)."""

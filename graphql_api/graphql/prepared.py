@@ -31,7 +31,6 @@ from strawberry.types.graphql import OperationType
 
 from graphql_api.graphql import limits
 from graphql_api.graphql.context import Context
-from graphql_api.graphql.executor import FastExecutor
 from graphql_api.graphql.extensions import finish_operation
 from graphql_api.lru import LRU
 
@@ -109,7 +108,7 @@ async def run(
     prepared: Prepared,
     variables: dict[str, Any] | None,
     context: Context,
-    executor_class: type[Executor[Any]] = FastExecutor,
+    executor_class: type[Executor[Any]],
 ) -> ExecutionResult:
     """What `Schema.execute` does for this document with our extensions: reads shared by the
     operation (a query), ended when it is answered, errors formatted once."""

@@ -108,16 +108,15 @@ def first_n_per_parent_query(
     kept = [column for column in table.columns if column.key not in omitted]
     ranked = select(*kept, rank).where(parent.in_(parent_ids_param()), *where).subquery()
     columns: list[Any] = [
-        null().label(column.key) if column.key in omitted else ranked.c[column.key]
+        # (the subquery has no omitted columns: `get` is None for them, and unused)
+        or_null(ranked.c.get(column.key), column.key, omitted)
         for column in table.columns
     ]
     source: FromClause = ranked
     for foreign_key, joined_table, names in joined:
         for name in names:
             label = f"{joined_table.name}__{name}"
-            columns.append(
-                null().label(label) if label in omitted else joined_table.c[name].label(label)
-            )
+            columns.append(or_null(joined_table.c[name], label, omitted))
         source = source.join(joined_table, joined_table.c.id == ranked.c[foreign_key])
     statement = (
         select(*columns)
@@ -127,6 +126,15 @@ def first_n_per_parent_query(
     )
     keys = [column.key for column in table.columns]
     return PageQuery(statement, itemgetter(keys.index(parent.key)))
+
+
+def or_null(column: ColumnElement[Any] | None, name: str, omitted: frozenset[str]) -> Any:
+    """`column` labelled `name`, or NULL under that name when no one reads it: the row keeps its
+    shape and positions, and the database neither reads nor converts the value."""
+    if name in omitted:
+        return null().label(name)
+    assert column is not None
+    return column.label(name)
 
 
 def row_reader(model: type[Base], names: Sequence[str]) -> Callable[[Row[Any]], tuple[Any, ...]]:

@@ -16,7 +16,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
-    null,
     or_,
     select,
     update,
@@ -107,7 +106,7 @@ _KEYSET = frozenset({"id", "starts_at"})
 def _list_query(shape: _Shape, after: bool, omitted: frozenset[str] = frozenset()) -> Select[Any]:
     assert not omitted & _KEYSET, "the keyset columns are always read"
     table = BookingSlot.__table__
-    columns = [null().label(c.key) if c.key in omitted else c for c in table.columns]
+    columns = [queries.or_null(c, c.key, omitted) for c in table.columns]
     query = select(*columns).select_from(table).where(*_conditions(shape))
     if after:
         query = query.where(

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from functools import partial
 from operator import attrgetter, itemgetter
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import strawberry
 from sqlalchemy import Row
@@ -47,88 +47,98 @@ _USER_COLUMNS = ("id", "full_name", "role", "created_at")
 _user_attributes = attrgetter(*_USER_COLUMNS)
 _customer_positions = itemgetter(*(Customer._fields.index(name) for name in _USER_COLUMNS))
 
-# What a nested page may leave out (services/queries.first_n_per_parent_query) when the
-# executor says which fields of its nodes are read: field -> the column it needs. Keys (`id`,
-# the parent's, the relations') are always read.
-_BOOKING_FIELD_COLUMNS = {
-    name: name for name in ("customer_name", "notes", "status", "created_at", "updated_at")
-}
-_CUSTOMER_FIELD_COLUMNS = {
-    name: f"users__{name}" for name in ("email", "full_name", "role", "created_at")
-}
-_RECORD_FIELD_COLUMNS = {
-    "kind": "kind",
-    "note": "note",
-    "created_at": "created_at",
-    "actor": "actor_id",
-    "user": "user_id",
-    "booking": "booking_id",
-    "slot": "slot_id",
-    "from_slot": "from_slot_id",
-    "to_slot": "to_slot_id",
-}
+
+class _Columns(NamedTuple):
+    """What a page of one node type may leave out (services/queries.first_n_per_parent_query,
+    slots.list_slots) when the executor says which fields of its nodes are read."""
+
+    type_name: str
+    needs: dict[str, frozenset[str]]  # an optional column -> the fields that read it
+    fields: frozenset[str]  # every field of the type (tests/test_executor checks)
+
+    def unread(
+        self, fields_read: FieldsRead, read: frozenset[str] | None = None
+    ) -> set[str] | None:
+        """The optional columns no read field needs; None (leave everything in) when a field
+        read is not in `fields` (a new field might read any column through `_model`)."""
+        read = fields_read.get(self.type_name, frozenset()) if read is None else read
+        if not read <= self.fields:
+            return None
+        return {column for column, needed_by in self.needs.items() if not needed_by & read}
 
 
-# A root slot list's optional columns (`id` and `starts_at`, the cursor's, are always read),
-# and the fields that need each.
-_SLOT_COLUMN_FIELDS = {
-    "title": {"title"},
-    "location": {"location"},
-    "ends_at": {"ends_at"},
-    "time_zone": {"time_zone"},
-    "capacity": {"capacity", "remaining"},
-    "booked_count": {"booked_count", "remaining"},
-    "status": {"status"},
-    "staff_id": {"staff"},
-    "created_at": {"created_at"},
-    "updated_at": set(),
-}
+def _columns(type_name: str, needs: dict[str, set[str]], keys_only: set[str]) -> _Columns:
+    """`keys_only`: the fields that read only columns always kept (`id`, parents' and
+    relations' keys, a cursor's)."""
+    fields = frozenset(keys_only.union(*needs.values()))
+    return _Columns(type_name, {c: frozenset(f) for c, f in needs.items()}, fields)
 
 
-def _unread(columns: dict[str, str], read: frozenset[str]) -> set[str]:
-    return {column for field, column in columns.items() if field not in read}
-
-
-# Every field of each type the maps above account for (`tests/test_executor` checks these are
-# all of the type's fields). A field read that is not here leaves every column in: a new field
-# that reads a column through `_model` is never handed a left-out one.
-_BOOKING_FIELDS = frozenset({"id", "slot", "user", "records", *_BOOKING_FIELD_COLUMNS})
-_USER_FIELDS = frozenset({"id", "bookings", "records", *_CUSTOMER_FIELD_COLUMNS})
-_RECORD_FIELDS = frozenset({"id", *_RECORD_FIELD_COLUMNS})
-_SLOT_FIELDS = frozenset(
-    {"id", "starts_at", "bookings", *(f for fields in _SLOT_COLUMN_FIELDS.values() for f in fields)}
+_BOOKING = _columns(
+    "Booking",
+    {name: {name} for name in ("customer_name", "notes", "status", "created_at", "updated_at")},
+    {"id", "slot", "user", "records"},
 )
-
-
-def _all_known(fields_read: FieldsRead, known: dict[str, frozenset[str]]) -> bool:
-    return all(fields_read.get(name, frozenset()) <= fields for name, fields in known.items())
+# A slot's bookings page JOINs each customer: the User built from those columns.
+_CUSTOMER = _columns(
+    "User",
+    {f"users__{name}": {name} for name in ("email", "full_name", "role", "created_at")},
+    {"id", "bookings", "records"},
+)
+_RECORD = _columns(
+    "Record",
+    {
+        "kind": {"kind"},
+        "note": {"note"},
+        "created_at": {"created_at"},
+        "actor_id": {"actor"},
+        "user_id": {"user"},
+        "booking_id": {"booking"},
+        "slot_id": {"slot"},
+        "from_slot_id": {"from_slot"},
+        "to_slot_id": {"to_slot"},
+    },
+    {"id"},
+)
+_SLOT = _columns(
+    "BookingSlot",
+    {
+        "title": {"title"},
+        "location": {"location"},
+        "ends_at": {"ends_at"},
+        "time_zone": {"time_zone"},
+        "capacity": {"capacity", "remaining"},
+        "booked_count": {"booked_count", "remaining"},
+        "status": {"status"},
+        "staff_id": {"staff"},
+        "created_at": {"created_at"},
+        "updated_at": set(),
+    },
+    {"id", "starts_at", "bookings"},
+)
 
 
 def unread_slot_columns(fields_read: FieldsRead | None) -> frozenset[str]:
     """The columns of a slot list no field of its subtree reads."""
-    if fields_read is None or not _all_known(fields_read, {"BookingSlot": _SLOT_FIELDS}):
-        return frozenset()
-    slot = fields_read.get("BookingSlot", frozenset())
-    return frozenset(column for column, fields in _SLOT_COLUMN_FIELDS.items() if not fields & slot)
+    return frozenset((_SLOT.unread(fields_read) or ()) if fields_read is not None else ())
 
 
 def _unread_booking_columns(fields_read: FieldsRead | None, *, joined: bool) -> frozenset[str]:
-    known = {"Booking": _BOOKING_FIELDS, "User": _USER_FIELDS}
-    if fields_read is None or not _all_known(fields_read, known):
+    if fields_read is None:
         return frozenset()
-    booking = fields_read.get("Booking", frozenset())
-    omitted = _unread(_BOOKING_FIELD_COLUMNS, booking)
-    if joined:  # the customer columns of a slot's page (a User built from them)
-        user = fields_read.get("User", frozenset()) if "user" in booking else frozenset()
-        omitted |= _unread(_CUSTOMER_FIELD_COLUMNS, user)
-    return frozenset(omitted)
+    omitted = _BOOKING.unread(fields_read)
+    if omitted is not None and joined:  # the customer's: all unless the bookings' user is read
+        with_user = "user" in fields_read.get("Booking", frozenset())
+        customer = _CUSTOMER.unread(fields_read, None if with_user else frozenset())
+        omitted = None if customer is None else omitted | customer
+    return frozenset(omitted or ())
 
 
 def _unread_record_columns(fields_read: FieldsRead | None, parent_key: str) -> frozenset[str]:
-    if fields_read is None or not _all_known(fields_read, {"Record": _RECORD_FIELDS}):
+    if fields_read is None:
         return frozenset()
-    omitted = _unread(_RECORD_FIELD_COLUMNS, fields_read.get("Record", frozenset()))
-    return frozenset(omitted - {parent_key})
+    omitted = _RECORD.unread(fields_read)
+    return frozenset(omitted - {parent_key}) if omitted is not None else frozenset()
 
 
 # Every relation is a batch function over all the parents of a level (the level-at-a-time
