@@ -13,7 +13,7 @@ import httpx
 import pytest
 import websockets
 
-from graphql_api.graphql.websocket import REFUSED
+from graphql_api.graphql.apq import NOT_REGISTERED as REFUSED
 from tests.conftest import TEST_SECRET
 from tests.live_server import LIVE_PASSWORD, create_users, running_server
 

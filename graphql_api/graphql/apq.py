@@ -17,6 +17,7 @@ from graphql_api.lru import LRU
 
 NOT_FOUND = "PersistedQueryNotFound"
 NOT_SUPPORTED = "PersistedQueryNotSupported"
+NOT_REGISTERED = "Only registered (persisted) documents are accepted."
 _REDIS_PREFIX = "graphql_api:apq:"
 
 
@@ -93,7 +94,7 @@ class PersistedQueries:
             if self.allow_list is not None and (
                 query is None or sha256_of(query) not in self.allow_list
             ):
-                return Resolution(None, "Only registered (persisted) documents are accepted.")
+                return Resolution(None, NOT_REGISTERED)
             return Resolution(query)
         if not isinstance(persisted, dict) or persisted.get("version") != 1:
             return Resolution(None, NOT_SUPPORTED)

@@ -19,18 +19,18 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Subscr
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 
-from graphql_api.graphql.apq import sha256_of
-
-REFUSED = "Only registered (persisted) documents are accepted."
+from graphql_api.graphql.apq import NOT_REGISTERED, PersistedQueries
 
 
-def _refused(view: Any, query: object) -> bool:
-    """Whether allow-list mode is on and `query` is not on the list."""
-    persisted = getattr(view, "persisted_queries", None)
-    allow_list = getattr(persisted, "allow_list", None)
-    if allow_list is None:
+async def _refused(view: Any, query: object) -> bool:
+    """Whether allow-list mode is on and `query` is not on the list (the HTTP path's own check,
+    PersistedQueries.resolve, for a document sent in full)."""
+    persisted: PersistedQueries | None = getattr(view, "persisted_queries", None)
+    if persisted is None or persisted.allow_list is None:
         return False
-    return not isinstance(query, str) or sha256_of(query) not in allow_list
+    if not isinstance(query, str):
+        return True
+    return (await persisted.resolve(query, None)).error is not None
 
 
 def _query_of(message: Any) -> tuple[bool, object]:
@@ -50,9 +50,9 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
             carries
             and self.connection_acknowledged
             and message["id"] not in self.operations
-            and _refused(self.view, query)
+            and await _refused(self.view, query)
         ):
-            error = GraphQLError(REFUSED, extensions={"code": "BAD_USER_INPUT"})
+            error = GraphQLError(NOT_REGISTERED, extensions={"code": "BAD_USER_INPUT"})
             await self.send_message(
                 {"id": message["id"], "type": "error", "payload": [error.formatted]}
             )
@@ -63,14 +63,17 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
 class LegacyWSHandler(BaseGraphQLWSHandler[Any, None]):
     async def handle_start(self, message: StartMessage) -> None:
         carries, query = _query_of(message)
-        if carries and self.connection_acknowledged and _refused(self.view, query):
+        if carries and self.connection_acknowledged and await _refused(self.view, query):
             # A `start` with an id in use replaces that operation (as Strawberry's does).
             await self.cleanup_operation(message["id"])
             await self.send_message(
                 {
                     "type": "error",
                     "id": message["id"],
-                    "payload": {"message": REFUSED, "extensions": {"code": "BAD_USER_INPUT"}},
+                    "payload": {
+                        "message": NOT_REGISTERED,
+                        "extensions": {"code": "BAD_USER_INPUT"},
+                    },
                 }
             )
             return
