@@ -11,7 +11,7 @@ import pytest
 import strawberry
 
 from graphql_api.graphql.types import base, nodes
-from graphql_api.graphql.types.construct import constructor
+from graphql_api.graphql.types.construct import constructor, rows_builder
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -144,3 +144,66 @@ def test_hand_written_init_setattr_and_slots_are_refused() -> None:
     for cls in (Custom, Guarded, Slotted):
         with pytest.raises(TypeError):
             constructor(cls)
+
+
+def test_rows_builder_builds_what_the_classes_build() -> None:
+    """The nested pages' edge builders (nodes.py) are rows_builder functions: each row's node,
+    its customer and its edge are the objects the classes would build, in the same order."""
+    from graphql_api import models
+    from graphql_api.graphql import ids
+    from graphql_api.services.bookings import Customer
+    from graphql_api.services.queries import column_position
+
+    width = len(models.Booking.__table__.columns)
+    row: list[Any] = [None] * (width + len(Customer._fields))
+    booking = EXAMPLES[1][1]
+    for name in ("customer_name", "notes", "status", "created_at", "updated_at"):
+        row[column_position(models.Booking, name)] = booking[name]
+    row[column_position(models.Booking, "id")] = 7
+    customer = Customer(3, "ada@example.com", "Ada", Role.CUSTOMER, NOW)
+    row[width:] = customer
+    built = nodes._booking_edges_with_users([tuple(row)])
+    assert len(built) == 1 and type(built[0]) is base.Edge
+    user = nodes.User(
+        id=ids.encode("User", 3),
+        full_name="Ada",
+        role=Role.CUSTOMER,
+        created_at=NOW,
+        _model=customer,
+    )
+    expected_node = nodes.Booking(
+        **{**booking, "id": ids.encode("Booking", 7), "_model": tuple(row), "_user": user}
+    )
+    expected = base.Edge(node=expected_node, _row=tuple(row), _cursor_of=base.id_cursor)
+    node = built[0].node
+    assert type(node) is nodes.Booking and type(node._user) is nodes.User
+    assert type(node._user._model) is Customer
+    for got, want in ((built[0], expected), (node, expected_node), (node._user, user)):
+        assert vars(got) == vars(want)
+        assert list(vars(got)) == list(vars(want))  # the same order: shared attribute keys
+    assert nodes._booking_edges([tuple(row)])[0].node._user is None
+
+
+def test_rows_builder_refuses_what_it_cannot_build() -> None:
+    @dataclasses.dataclass
+    class Counted:
+        n: int
+
+        def __post_init__(self) -> None:
+            self.n += 1
+
+    @dataclasses.dataclass
+    class Pair:
+        a: int
+        b: int = 2
+
+    with pytest.raises(TypeError):
+        rows_builder("counted", [("x", Counted, {"n": "r"})], {})
+    with pytest.raises(TypeError):  # `a` has no default
+        rows_builder("pair", [("x", Pair, {"b": "r"})], {})
+    with pytest.raises(TypeError):  # no such field
+        rows_builder("pair", [("x", Pair, {"a": "r", "c": "r"})], {})
+    with pytest.raises(TypeError):
+        rows_builder("pair", [("x y", Pair, {"a": "r"})], {})
+    pairs = rows_builder("pair", [("x", Pair, {"a": "r"})], {})([1, 5])
+    assert [vars(p) for p in pairs] == [{"a": 1, "b": 2}, {"a": 5, "b": 2}]

@@ -133,14 +133,8 @@ class Customer(NamedTuple):
     role: Role
     created_at: datetime
 
-    @classmethod
-    def of(cls, row: Row[Any]) -> Customer:
-        """The customer columns of a slot's bookings page row."""
-        return tuple.__new__(cls, _customer_values(row))
-
 
 USER_COLUMNS = Customer._fields
-_customer_values = queries.joined_reader(Booking, len(USER_COLUMNS))
 
 
 async def count_per_parent(

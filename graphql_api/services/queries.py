@@ -137,20 +137,12 @@ def or_null(column: ColumnElement[Any] | None, name: str, omitted: frozenset[str
     return column.label(name)
 
 
-def row_reader(model: type[Base], names: Sequence[str]) -> Callable[[Row[Any]], tuple[Any, ...]]:
-    """Reads `names` (two or more) from the rows of a `first_n_per_parent_query` by position
-    (the model's columns come first, in table order): a C `itemgetter` is ~15x cheaper than a
-    Row's attribute lookup, which adds up at thousands of rows per request."""
+def column_position(model: type[Base], name: str, *, joined: Sequence[str] = ()) -> int:
+    """Where a column is in the rows of a `first_n_per_parent_query` of `model`: the model's
+    columns first, in table order, then the JOINed `joined` columns (give their names to find
+    one of those). Nested pages are read by position: ~15x cheaper than a Row's attribute."""
     keys = [column.key for column in model.__table__.columns]
-    assert len(names) > 1, "itemgetter of one position returns a value, not a tuple"
-    return itemgetter(*(keys.index(name) for name in names))
-
-
-def joined_reader(model: type[Base], count: int) -> Callable[[Row[Any]], tuple[Any, ...]]:
-    """Reads the `count` (two or more) JOINed columns that follow the model's columns."""
-    width = len(model.__table__.columns)
-    assert count > 1, "itemgetter of one position returns a value, not a tuple"
-    return itemgetter(*range(width, width + count))
+    return len(keys) + list(joined).index(name) if joined else keys.index(name)
 
 
 async def first_n_per_parent(

@@ -135,13 +135,24 @@ def connection(
     count: Callable[[], Awaitable[int]],
 ) -> Connection[N]:
     """A connection from a page of ORM rows and their GraphQL nodes (same order)."""
-    rows = page.items
     new_edge = _new_edge
+    edges = [
+        new_edge(node=node, _row=row, _cursor_of=cursor_of)
+        for row, node in zip(page.items, nodes, strict=True)
+    ]
+    return connection_of_edges(page, edges, cursor_of, count)
+
+
+def connection_of_edges(
+    page: Page[Any],
+    edges: list[Edge[N]],
+    cursor_of: Callable[[object], Cursor],
+    count: Callable[[], Awaitable[int]],
+) -> Connection[N]:
+    """A connection from a page of rows and their edges, built already (same order)."""
+    rows = page.items
     return _new_connection(
-        edges=[
-            new_edge(node=node, _row=row, _cursor_of=cursor_of)
-            for row, node in zip(rows, nodes, strict=True)
-        ],
+        edges=edges,
         page_info=_new_page_info(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,

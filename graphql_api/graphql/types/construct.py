@@ -18,7 +18,7 @@ tests/test_construct.py checks each one builds what `cls(...)` builds.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -26,30 +26,16 @@ T = TypeVar("T")
 
 def constructor(cls: type[T]) -> Callable[..., T]:
     """A keyword-only function that builds `cls` as its dataclass `__init__` would."""
-    if (
-        cls.__new__ is not object.__new__
-        or hasattr(cls, "__post_init__")
-        or cls.__setattr__ is not object.__setattr__
-        or "__slots__" in vars(cls)
-        or not _generated_init(cls)
-    ):
-        raise TypeError(f"{cls.__name__}: construction does more than assign fields")
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
     parameters: list[str] = []
     assignments: list[str] = []
-    for number, field in enumerate(dataclasses.fields(cls)):  # type: ignore[arg-type]
-        if field.default_factory is not dataclasses.MISSING:
-            raise TypeError(f"{cls.__name__}.{field.name}: has a default factory")
-        if not field.init:  # a field with a resolver: `__init__` does not touch it either
-            continue
-        if not field.name.isidentifier():
-            raise TypeError(f"{cls.__name__}.{field.name}: not an identifier")
-        if field.default is dataclasses.MISSING:
-            parameters.append(field.name)
+    for number, (name, default) in enumerate(_init_fields(cls)):
+        if default is dataclasses.MISSING:
+            parameters.append(name)
         else:
-            namespace[f"_default{number}"] = field.default
-            parameters.append(f"{field.name}=_default{number}")
-        assignments.append(f"    self.{field.name} = {field.name}\n")
+            namespace[f"_default{number}"] = default
+            parameters.append(f"{name}=_default{number}")
+        assignments.append(f"    self.{name} = {name}\n")
     source = (
         f"def build(*, {', '.join(parameters)}):\n"
         "    self = _new(_cls)\n"
@@ -60,6 +46,70 @@ def constructor(cls: type[T]) -> Callable[..., T]:
     build: Callable[..., T] = namespace["build"]
     build.__qualname__ = f"{cls.__qualname__}.build"
     return build
+
+
+# One object a rows builder makes per row: its variable, its class, and an expression for each
+# field (of the row `r`, earlier variables and the builder's namespace); fields left out take
+# their defaults.
+Built = tuple[str, type, Mapping[str, str]]
+
+
+def rows_builder(
+    name: str, objects: Sequence[Built], namespace: Mapping[str, Any]
+) -> Callable[[Sequence[Any]], list[Any]]:
+    """A function `rows -> [the last object built from each row]`, building every object of
+    `objects` per row as `constructor(cls)` would (same refusals, fields assigned in the same
+    order), inline in one loop: no call per object (a slot's bookings page builds a User, a
+    Booking and an Edge per row; by the constructors that was ~4 µs a row, a third of it calls).
+    Expressions come from the caller's own code (column positions, names), never from input."""
+    scope: dict[str, Any] = {"_new": object.__new__, **namespace}
+    lines = ["def build(rows):\n    out = []\n    add = out.append\n    for r in rows:\n"]
+    for number, (variable, cls, values) in enumerate(objects):
+        if not variable.isidentifier():
+            raise TypeError(f"{variable!r}: not an identifier")
+        scope[f"_cls{number}"] = cls
+        lines.append(f"        {variable} = _new(_cls{number})\n")
+        fields = _init_fields(cls)
+        unknown = set(values) - {field for field, _default in fields}
+        if unknown:
+            raise TypeError(f"{cls.__name__}: no init fields {sorted(unknown)}")
+        for field, default in fields:
+            if field in values:
+                expression = values[field]
+            elif default is dataclasses.MISSING:
+                raise TypeError(f"{cls.__name__}.{field}: no value and no default")
+            else:
+                expression = f"_default{number}_{field}"
+                scope[expression] = default
+            lines.append(f"        {variable}.{field} = {expression}\n")
+    lines += [f"        add({objects[-1][0]})\n", "    return out\n"]
+    exec("".join(lines), scope)  # noqa: S102 - the caller's expressions, see above
+    build: Callable[[Sequence[Any]], list[Any]] = scope["build"]
+    build.__qualname__ = name
+    return build
+
+
+def _init_fields(cls: type[T]) -> list[tuple[str, Any]]:
+    """`(name, default or MISSING)` of each field `__init__` assigns, in its order; TypeError
+    when building `cls` does more than assign them."""
+    if (
+        cls.__new__ is not object.__new__
+        or hasattr(cls, "__post_init__")
+        or cls.__setattr__ is not object.__setattr__
+        or "__slots__" in vars(cls)
+        or not _generated_init(cls)
+    ):
+        raise TypeError(f"{cls.__name__}: construction does more than assign fields")
+    found: list[tuple[str, Any]] = []
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if field.default_factory is not dataclasses.MISSING:
+            raise TypeError(f"{cls.__name__}.{field.name}: has a default factory")
+        if not field.init:  # a field with a resolver: `__init__` does not touch it either
+            continue
+        if not field.name.isidentifier():
+            raise TypeError(f"{cls.__name__}.{field.name}: not an identifier")
+        found.append((field.name, field.default))
+    return found
 
 
 def _generated_init(cls: type) -> bool:
