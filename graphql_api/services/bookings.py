@@ -133,8 +133,14 @@ class Customer(NamedTuple):
     role: Role
     created_at: datetime
 
+    @classmethod
+    def of(cls, row: Row[Any]) -> Customer:
+        """The customer columns of a slot's bookings page row (they follow the booking's)."""
+        return tuple.__new__(cls, tuple(row[_BOOKING_WIDTH:]))
+
 
 USER_COLUMNS = Customer._fields
+_BOOKING_WIDTH = len(Booking.__table__.columns)
 
 
 async def count_per_parent(
