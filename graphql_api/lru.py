@@ -1,9 +1,9 @@
 """A bounded mapping that forgets the least recently used entry first.
 
 Every in-process cache here is one: verified access tokens (security.py), persisted queries
-(graphql/apq.py), prepared query documents (graphql/prepared.py) and execution plans
-(graphql/executor.py). Bounded so that a client sending ever new keys evicts old entries
-instead of growing memory."""
+(graphql/apq.py), prepared query documents (graphql/prepared.py), execution plans
+(graphql/executor.py) and statements' parameter layouts (services/fetch.py). Bounded so
+that a client sending ever new keys evicts old entries instead of growing memory."""
 
 from __future__ import annotations
 

@@ -275,3 +275,45 @@ async def test_enum_columns_read_null_and_refuse_unknown_values(api: Api) -> Non
             await fetch.rows(connection, select(User.role), {})
         with pytest.raises(LookupError):
             (await connection.execute(select(User.role))).all()
+
+
+def test_parameter_layouts_give_what_sqlalchemy_expands() -> None:
+    """fetch._Prepared.parameters renders each shape of parameters once (the same names, lists
+    of the same lengths) and fills in values by position afterwards: for every shape, the SQL
+    and the processed values are the ones construct_expanded_state gives."""
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    by_ids = fetch._Prepared(select(User.__table__).where(User.id.in_(bindparam("ids"))), dialect)
+    when = datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC)
+    dated = fetch._Prepared(
+        select(Booking.__table__).where(
+            Booking.slot_id.in_(bindparam("parent_ids", expanding=True)),
+            Booking.created_at > bindparam("after", type_=Booking.created_at.type),
+            Booking.status == bindparam("status", type_=Booking.status.type),
+        ),
+        dialect,
+    )
+    cases: list[tuple[Any, dict[str, Any]]] = [
+        (by_ids, {"ids": [1]}),
+        (by_ids, {"ids": [4, 5, 6]}),
+        (by_ids, {"ids": [7, 8, 9]}),  # the same shape again: from the layout
+        (by_ids, {"ids": []}),
+        (dated, {"parent_ids": [1, 2], "after": when, "status": BookingStatus.CONFIRMED}),
+        (dated, {"parent_ids": [3, 4], "after": when, "status": BookingStatus.CANCELLED}),
+    ]
+    for prepared, params in cases:
+        assert prepared.parameters(params) == prepared.expand(params)
+    assert len(by_ids.layouts) == 3  # lengths 1, 3 and 0
+
+
+def test_parameters_sqlalchemy_renders_into_the_sql_are_expanded_every_time() -> None:
+    from sqlalchemy.dialects import sqlite
+
+    literal = fetch._Prepared(
+        select(User.__table__).where(User.id == bindparam("pk", literal_execute=True)),
+        sqlite.dialect(),
+    )
+    first, second = literal.parameters({"pk": 1}), literal.parameters({"pk": 2})
+    assert first == literal.expand({"pk": 1}) and second == literal.expand({"pk": 2})
+    assert first[0] != second[0]  # the value is in the text
