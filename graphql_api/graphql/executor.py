@@ -99,6 +99,8 @@ class ObjectPlan:
     typenames: list[str] = field(default_factory=list)
     leaves: list[Leaf] = field(default_factory=list)
     nested: list[Selection] = field(default_factory=list)
+    # Generated on first use (_row_builder): the level's rows, or None to take the general way.
+    build: Callable[[list[Any]], list[dict[str, Any]] | None] | None = None
 
 
 class _AsyncWork:
@@ -464,19 +466,12 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     async def _run_object(self, plan: ObjectPlan, parents: list[Any]) -> list[dict[str, Any]]:
         if not parents:
             return []
-        is_type_of = plan.is_type_of
-        if is_type_of is not None:
-            exact = plan.exact
-            if not all(type(p) in exact for p in parents) and not all(
-                is_type_of(p, None) for p in parents
-            ):
-                raise _Fallback
-        template = dict.fromkeys(plan.keys)  # the response's key order; copying is ~4x cheaper
-        rows = [template.copy() for _ in parents]
-        for key in plan.typenames:
-            for row in rows:
-                row[key] = plan.type_name
-        _fill_leaves(rows, parents, plan.leaves)
+        build = plan.build
+        if build is None:
+            build = plan.build = _row_builder(plan)
+        rows = build(parents)
+        if rows is None:
+            rows = _rows_checked(plan, parents)
         if plan.nested:
 
             async def fill(selection: Selection) -> None:
@@ -491,6 +486,80 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             else:
                 await asyncio.gather(*(fill(selection) for selection in plan.nested))
         return rows
+
+
+def _rows_checked(plan: ObjectPlan, parents: list[Any]) -> list[dict[str, Any]]:
+    """A level's rows with its typenames and leaves, parents checked by is_type_of: the way
+    for what the generated builder declines (an object of another class than the type's)."""
+    is_type_of = plan.is_type_of
+    if is_type_of is not None:
+        exact = plan.exact
+        if not all(type(p) in exact for p in parents) and not all(
+            is_type_of(p, None) for p in parents
+        ):
+            raise _Fallback
+    template = dict.fromkeys(plan.keys)  # the response's key order; copying is ~4x cheaper
+    rows = [template.copy() for _ in parents]
+    for key in plan.typenames:
+        for row in rows:
+            row[key] = plan.type_name
+    _fill_leaves(rows, parents, plan.leaves)
+    return rows
+
+
+def _row_builder(plan: ObjectPlan) -> Callable[[list[Any]], list[dict[str, Any]] | None]:
+    """A generated loop doing what _rows_checked does, one object at a time: the class check,
+    each leaf read and (unless already of its output type) coerced, and the row written as one
+    dict display in the response's key order. ~2x cheaper than a loop per leaf over template
+    copies. Returns None for a level with an object of another class (the general way checks
+    it with is_type_of). Names come from the schema and the document, and go into the source
+    only as `repr` literals or checked identifiers."""
+    if not plan.exact or not all(leaf[1].isidentifier() for leaf in plan.leaves):
+        return lambda parents: None
+    scope: dict[str, Any] = {"_Fallback": _Fallback, "_Undefined": Undefined}
+    checks = " and ".join(f"type(p) is not _class{n}" for n in range(len(plan.exact)))
+    for number, cls in enumerate(plan.exact):
+        scope[f"_class{number}"] = cls
+    lines = [
+        "def build(parents):\n    rows = []\n    add = rows.append\n    for p in parents:\n",
+        f"        if {checks}:\n            return None\n",
+    ]
+    values: dict[str, str] = dict.fromkeys(plan.keys, "None")
+    for key in plan.typenames:
+        values[key] = repr(plan.type_name)
+    for number, (key, attribute, coerce, non_null, unchanged) in enumerate(plan.leaves):
+        scope[f"_leaf{number}"] = _leaf_coercion(coerce, non_null)
+        lines.append(f"        v{number} = p.{attribute}\n")
+        if unchanged is not None:
+            scope[f"_type{number}"] = unchanged
+            lines.append(f"        if type(v{number}) is not _type{number}:\n    ")
+        lines.append(f"        v{number} = _leaf{number}(v{number})\n")
+        values[key] = f"v{number}"
+    entries = ", ".join(f"{key!r}: {value}" for key, value in values.items())
+    lines += [f"        add({{{entries}}})\n", "    return rows\n"]
+    exec("".join(lines), scope)  # noqa: S102 - see the docstring
+    build: Callable[[list[Any]], list[dict[str, Any]] | None] = scope["build"]
+    return build
+
+
+def _leaf_coercion(coerce: Callable[[Any], Any], non_null: bool) -> Callable[[Any], Any]:
+    """One value as _fill_leaves takes it: None stays None (or fails a non-null field), a value
+    the scalar refuses raises _Fallback."""
+
+    def leaf(value: Any) -> Any:
+        if value is None:
+            if non_null:
+                raise _Fallback
+            return None
+        try:
+            coerced = coerce(value)
+        except Exception as exc:
+            raise _Fallback from exc
+        if coerced is None or coerced is Undefined:
+            raise _Fallback
+        return coerced
+
+    return leaf
 
 
 _TYPENAME = object()
