@@ -190,7 +190,14 @@ def _output_coercion(leaf_type: GraphQLScalarType | GraphQLEnumType) -> Callable
             return names[value] if type(value) is wrapped else original(value)
 
         _enum_names[leaf_type] = coerce
+        if all(answer == member._name_ for member, answer in names.items()):
+            _NAMED_BY_MEMBER[coerce] = wrapped
     return coerce
+
+
+# Enum coercions whose answer for a member of the class is the member's name (Strawberry's
+# default): generated row builders read `member._name_` instead of calling them.
+_NAMED_BY_MEMBER: dict[Callable[[Any], Any], type[Enum]] = {}
 
 
 class FastExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -530,9 +537,16 @@ def _row_builder(plan: ObjectPlan) -> Callable[[list[Any]], list[dict[str, Any]]
     for number, (key, attribute, coerce, non_null, unchanged) in enumerate(plan.leaves):
         scope[f"_leaf{number}"] = _leaf_coercion(coerce, non_null)
         lines.append(f"        v{number} = p.{attribute}\n")
+        enum = _NAMED_BY_MEMBER.get(coerce)
         if unchanged is not None:
             scope[f"_type{number}"] = unchanged
             lines.append(f"        if type(v{number}) is not _type{number}:\n    ")
+        elif enum is not None:
+            scope[f"_enum{number}"] = enum
+            lines.append(
+                f"        if type(v{number}) is _enum{number}:\n"
+                f"            v{number} = v{number}._name_\n        else:\n    "
+            )
         lines.append(f"        v{number} = _leaf{number}(v{number})\n")
         values[key] = f"v{number}"
     entries = ", ".join(f"{key!r}: {value}" for key, value in values.items())
