@@ -435,7 +435,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         kind = shape[0]
         if kind == "non_null":
             completed = await self._complete(shape[1], values)
-            if any(value is None for value in completed):
+            if None in completed:  # (completed values are dicts, lists and scalars: C-level ==)
                 raise _Fallback
             return completed
         if kind == "leaf":
