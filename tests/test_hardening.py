@@ -228,3 +228,19 @@ def test_production_refuses_a_weak_or_default_secret() -> None:
 def test_development_works_without_any_setting() -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.graphiql_enabled and settings.introspection_enabled
+
+
+async def test_generated_request_ids_are_random_and_distinct(api: Api) -> None:
+    """Without an X-Request-Id, each response gets a fresh 128-bit id (drawn 256 at a time,
+    graphql_api.http.RequestIds): 600 requests cross two draws and repeat none."""
+    seen = set()
+    for _ in range(600):
+        response = await api.client.post("/graphql", json={"query": "{ __typename }"})
+        request_id = response.headers["x-request-id"]
+        assert len(request_id) == 32 and int(request_id, 16) >= 0
+        seen.add(request_id)
+    assert len(seen) == 600
+    given = await api.client.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": "abc-1"}
+    )
+    assert given.headers["x-request-id"] == "abc-1"
