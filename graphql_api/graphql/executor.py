@@ -467,6 +467,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             return out
         plan: ObjectPlan = shape[1]
         present = [value for value in values if value is not None]
+        if len(present) == len(values):  # the common case: no null to keep in place
+            return await self._run_object(plan, present)
         rows = iter(await self._run_object(plan, present))
         return [None if value is None else next(rows) for value in values]
 
