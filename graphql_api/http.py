@@ -27,9 +27,9 @@ class _TooLarge(Exception):
 
 
 class RequestIds:
-    """Random request ids (128 bits, 32 hex digits, as `uuid4().hex` was), from the operating
-    system's random source 256 at a time: os.urandom releases the GIL for its system call, and
-    taking it back meant waiting for aiosqlite's thread, a stall on every request."""
+    """Random request ids: 128 random bits as 32 hex digits (the format `uuid4().hex` had),
+    from the operating system's random source 256 at a time: os.urandom releases the GIL for its
+    system call, and taking it back meant waiting for aiosqlite's thread, a stall per request."""
 
     _BATCH = 256
 

@@ -146,42 +146,64 @@ def test_hand_written_init_setattr_and_slots_are_refused() -> None:
             constructor(cls)
 
 
+def _page_row(model: Any, values: dict[str, Any], joined: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+    """A row of a nested page: every column of `model` at its position (services/queries)."""
+    from graphql_api.services.queries import column_position
+
+    row: list[Any] = [None] * len(model.__table__.columns)
+    for name, value in values.items():
+        row[column_position(model, name)] = value
+    return (*row, *joined)
+
+
 def test_rows_builder_builds_what_the_classes_build() -> None:
     """The nested pages' edge builders (nodes.py) are rows_builder functions: each row's node,
-    its customer and its edge are the objects the classes would build, in the same order."""
+    its customer and its edge are the objects the classes would build, in the same order.
+    Every column holds a value of its own, so a builder reading a wrong position fails."""
     from graphql_api import models
     from graphql_api.graphql import ids
     from graphql_api.services.bookings import Customer
-    from graphql_api.services.queries import column_position
 
-    width = len(models.Booking.__table__.columns)
-    row: list[Any] = [None] * (width + len(Customer._fields))
-    booking = EXAMPLES[1][1]
-    for name in ("customer_name", "notes", "status", "created_at", "updated_at"):
-        row[column_position(models.Booking, name)] = booking[name]
-    row[column_position(models.Booking, "id")] = 7
-    customer = Customer(3, "ada@example.com", "Ada", Role.CUSTOMER, NOW)
-    row[width:] = customer
-    built = nodes._booking_edges_with_users([tuple(row)])
+    later = datetime(2027, 3, 2, 10, 0, tzinfo=UTC)
+    joined = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    booking = {
+        "customer_name": "Ada L.",
+        "notes": "window seat",
+        "status": BookingStatus.CONFIRMED,
+        "created_at": NOW,
+        "updated_at": later,
+    }
+    customer = Customer(3, "ada@example.com", "Ada Lovelace", Role.CUSTOMER, joined)
+    row = _page_row(models.Booking, {**booking, "id": 7, "slot_id": 11, "user_id": 3}, customer)
+    built = nodes._booking_edges_with_users([row])
     assert len(built) == 1 and type(built[0]) is base.Edge
     user = nodes.User(
         id=ids.encode("User", 3),
-        full_name="Ada",
+        full_name="Ada Lovelace",
         role=Role.CUSTOMER,
-        created_at=NOW,
+        created_at=joined,
         _model=customer,
     )
-    expected_node = nodes.Booking(
-        **{**booking, "id": ids.encode("Booking", 7), "_model": tuple(row), "_user": user}
-    )
-    expected = base.Edge(node=expected_node, _row=tuple(row), _cursor_of=base.id_cursor)
+    expected_node = nodes.Booking(**booking, id=ids.encode("Booking", 7), _model=row, _user=user)
+    expected = base.Edge(node=expected_node, _row=row, _cursor_of=base.id_cursor)
     node = built[0].node
     assert type(node) is nodes.Booking and type(node._user) is nodes.User
     assert type(node._user._model) is Customer
     for got, want in ((built[0], expected), (node, expected_node), (node._user, user)):
         assert vars(got) == vars(want)
         assert list(vars(got)) == list(vars(want))  # the same order: shared attribute keys
-    assert nodes._booking_edges([tuple(row)])[0].node._user is None
+    plain = _page_row(models.Booking, {**booking, "id": 7, "slot_id": 11, "user_id": 3})
+    alone = nodes._booking_edges([plain])[0].node
+    assert vars(alone) == {**vars(expected_node), "_model": plain, "_user": None}
+
+    record = {"kind": RecordKind.NOTE, "note": "called back", "created_at": later}
+    record_row = _page_row(
+        models.Record, {**record, "id": 5, "booking_id": 7, "actor_id": 2, "user_id": 3}
+    )
+    edge = nodes._record_edges([record_row])[0]
+    want_record = nodes.Record(**record, id=ids.encode("Record", 5), _model=record_row)
+    assert vars(edge.node) == vars(want_record) and list(vars(edge.node)) == list(vars(want_record))
+    assert vars(edge) == {"node": edge.node, "_row": record_row, "_cursor_of": base.id_cursor}
 
 
 def test_rows_builder_refuses_what_it_cannot_build() -> None:
@@ -203,7 +225,12 @@ def test_rows_builder_refuses_what_it_cannot_build() -> None:
         rows_builder("pair", [("x", Pair, {"b": "r"})], {})
     with pytest.raises(TypeError):  # no such field
         rows_builder("pair", [("x", Pair, {"a": "r", "c": "r"})], {})
+    for variable in ("x y", "class", "r", "rows", "add"):  # not identifiers, or the loop's own
+        with pytest.raises(TypeError):
+            rows_builder("pair", [(variable, Pair, {"a": "r"})], {})
+    with pytest.raises(TypeError):  # the namespace may not shadow the loop's names
+        rows_builder("pair", [("x", Pair, {"a": "r"})], {"_new": object})
     with pytest.raises(TypeError):
-        rows_builder("pair", [("x y", Pair, {"a": "r"})], {})
+        rows_builder("nothing", [], {})
     pairs = rows_builder("pair", [("x", Pair, {"a": "r"})], {})([1, 5])
     assert [vars(p) for p in pairs] == [{"a": 1, "b": 2}, {"a": 5, "b": 2}]

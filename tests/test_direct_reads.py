@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, column, event, select, table, update
+from sqlalchemy import String, TypeDecorator, bindparam, column, event, select, table, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -317,3 +317,21 @@ def test_parameters_sqlalchemy_renders_into_the_sql_are_expanded_every_time() ->
     first, second = literal.parameters({"pk": 1}), literal.parameters({"pk": 2})
     assert first == literal.expand({"pk": 1}) and second == literal.expand({"pk": 2})
     assert first[0] != second[0]  # the value is in the text
+
+    class Lenient(TypeDecorator[str]):
+        """Renders any value as text, a marker too: no error to tell it was rendered."""
+
+        impl = String
+        cache_ok = True
+
+        def process_literal_param(self, value: Any, dialect: Any) -> str:
+            return f"'{value}'"
+
+    rendered = fetch._Prepared(
+        select(column("x")).where(
+            bindparam("v", type_=Lenient(), literal_execute=True) == bindparam("w")
+        ),
+        sqlite.dialect(),
+    )
+    assert rendered.parameters({"v": 1, "w": 2}) == rendered.expand({"v": 1, "w": 2})
+    assert "'3'" in rendered.parameters({"v": 3, "w": 2})[0]

@@ -24,6 +24,7 @@ graphql-core so the middleware sees it.
 from __future__ import annotations
 
 import asyncio
+import keyword
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -523,9 +524,11 @@ def _row_builder(plan: ObjectPlan) -> Callable[[list[Any]], list[dict[str, Any]]
     copies. Returns None for a level with an object of another class (the general way checks
     it with is_type_of). Names come from the schema and the document, and go into the source
     only as `repr` literals or checked identifiers."""
-    if not plan.exact or not all(leaf[1].isidentifier() for leaf in plan.leaves):
+    if not plan.exact or not all(
+        leaf[1].isidentifier() and not keyword.iskeyword(leaf[1]) for leaf in plan.leaves
+    ):
         return lambda parents: None
-    scope: dict[str, Any] = {"_Fallback": _Fallback, "_Undefined": Undefined}
+    scope: dict[str, Any] = {}
     checks = " and ".join(f"type(p) is not _class{n}" for n in range(len(plan.exact)))
     for number, cls in enumerate(plan.exact):
         scope[f"_class{number}"] = cls

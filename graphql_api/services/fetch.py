@@ -123,8 +123,12 @@ def _layout(prepared: _Prepared, params: Mapping[str, Any]) -> _Layout:
     this shape (the same names, lists of the same lengths): rendering the expanding `IN (...)`
     lists (`construct_expanded_state`) was ~10-20 µs of each statement, the same text every
     time for the same list lengths. Found by expanding markers; _UNCACHED when a value does not
-    come back as a marker (SQLAlchemy rendered or processed it, or could not): then every call
-    expands."""
+    come back as a marker (SQLAlchemy processed it, or could not render it), or the statement
+    renders values into its text (literal_execute): then every call expands."""
+    if prepared.compiled.literal_execute_params:
+        # Values rendered into the text: a type's literal rendering might turn a marker into
+        # text without failing, and the text would then be kept. Such statements expand.
+        return _UNCACHED
     markers = {
         name: [_Marker(name, i) for i in range(len(value))]
         if type(value) is list

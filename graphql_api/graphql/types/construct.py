@@ -12,12 +12,17 @@ construction is nothing more: the `__init__` dataclasses generated, no `__new__`
 change to a type cannot silently skip work). Fields with a
 resolver are `init=False` fields without a default factory: `__init__` leaves them alone, and
 so does the constructor.
-tests/test_construct.py checks each one builds what `cls(...)` builds.
+
+`rows_builder(...)` goes one step further for nested pages: one generated loop over a page's
+rows that builds each row's objects (a Booking, its customer, its Edge) with their fields
+assigned inline, the same refusals applying to every class: no call per object at all.
+tests/test_construct.py checks both build what the classes build.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import keyword
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -62,11 +67,16 @@ def rows_builder(
     order), inline in one loop: no call per object (a slot's bookings page builds a User, a
     Booking and an Edge per row; by the constructors that was ~4 µs a row, a third of it calls).
     Expressions come from the caller's own code (column positions, names), never from input."""
-    scope: dict[str, Any] = {"_new": object.__new__, **namespace}
+    if not objects:
+        raise TypeError("rows_builder needs at least one object")
+    clashing = [n for n in namespace if n in _LOOP_NAMES or n.startswith(("_new", "_cls", "_def"))]
+    if clashing:
+        raise TypeError(f"{clashing}: names the generated loop uses")
+    scope: dict[str, Any] = {**namespace, "_new": object.__new__}
     lines = ["def build(rows):\n    out = []\n    add = out.append\n    for r in rows:\n"]
     for number, (variable, cls, values) in enumerate(objects):
-        if not variable.isidentifier():
-            raise TypeError(f"{variable!r}: not an identifier")
+        if not _usable_name(variable) or variable in _LOOP_NAMES or variable in namespace:
+            raise TypeError(f"{variable!r}: not a free identifier")
         scope[f"_cls{number}"] = cls
         lines.append(f"        {variable} = _new(_cls{number})\n")
         fields = _init_fields(cls)
@@ -85,8 +95,16 @@ def rows_builder(
     lines += [f"        add({objects[-1][0]})\n", "    return out\n"]
     exec("".join(lines), scope)  # noqa: S102 - the caller's expressions, see above
     build: Callable[[Sequence[Any]], list[Any]] = scope["build"]
-    build.__qualname__ = name
+    build.__name__ = build.__qualname__ = name
     return build
+
+
+# The generated loop's own names: neither an object's variable nor a namespace entry may be one.
+_LOOP_NAMES = frozenset({"build", "rows", "out", "add", "r"})
+
+
+def _usable_name(name: str) -> bool:
+    return name.isidentifier() and not keyword.iskeyword(name)
 
 
 def _init_fields(cls: type[T]) -> list[tuple[str, Any]]:
@@ -106,7 +124,7 @@ def _init_fields(cls: type[T]) -> list[tuple[str, Any]]:
             raise TypeError(f"{cls.__name__}.{field.name}: has a default factory")
         if not field.init:  # a field with a resolver: `__init__` does not touch it either
             continue
-        if not field.name.isidentifier():
+        if not _usable_name(field.name):
             raise TypeError(f"{cls.__name__}.{field.name}: not an identifier")
         found.append((field.name, field.default))
     return found
