@@ -335,3 +335,33 @@ def test_parameters_sqlalchemy_renders_into_the_sql_are_expanded_every_time() ->
     )
     assert rendered.parameters({"v": 1, "w": 2}) == rendered.expand({"v": 1, "w": 2})
     assert "'3'" in rendered.parameters({"v": 3, "w": 2})[0]
+
+
+async def test_by_id_entities_are_detached_as_if_a_session_had_loaded_them(api: Api) -> None:
+    """queries.by_ids builds entities without `__init__` (its columns straight into the
+    instance's dict): they must be what a session's load leaves after it closes: detached,
+    keyed, every column loaded, no pending change, and mergeable without a statement."""
+    from sqlalchemy import inspect
+
+    ctx = await _data(api)
+    async with _reads_engine(api.db).connect() as connection:
+        (user,) = await user_service.get_by_ids(connection, [ctx["staff_id"]])
+    async with api.db.write() as session:
+        loaded = await session.get(User, ctx["staff_id"])
+        assert loaded is not None
+        session.expunge(loaded)
+    state, expected = inspect(user), inspect(loaded)
+    assert state.detached and state.key == expected.key
+    assert not state.modified and not state.expired_attributes and not state.unloaded
+    columns = [c.key for c in User.__table__.columns]
+    assert {k: state.dict[k] for k in columns} == {k: expected.dict[k] for k in columns}
+    assert user.is_staff
+    statements: list[str] = []
+    stop = fetch.watch_statements(api.db.engine, statements.append)
+    try:
+        async with api.db.write() as session:
+            merged = await session.merge(user, load=False)
+            assert merged.full_name == loaded.full_name and not session.dirty
+    finally:
+        stop()
+    assert statements == []

@@ -29,6 +29,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from operator import attrgetter
 from typing import Any
 
 from graphql import (
@@ -423,8 +424,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
 
     async def _column(self, selection: Selection, parents: list[Any]) -> Sequence[Any]:
         if selection.attribute is not None:
-            attribute = selection.attribute
-            return [getattr(parent, attribute) for parent in parents]
+            return list(map(attrgetter(selection.attribute), parents))
         assert selection.batch is not None
         found = selection.batch(self.context_value, parents, **selection.arguments)
         values: Sequence[Any] = await found if isinstance(found, Awaitable) else found
