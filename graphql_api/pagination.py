@@ -59,13 +59,23 @@ class Cursor:
 class PageRequest:
     first: int
     after: Cursor | None
+    # Read one row past the page, whose presence says there is a next page (`hasNextPage`).
+    # Off when the query reads no `pageInfo` of the connection (graphql/types/nodes.py): one
+    # row fewer per page (a tenth of a slot's bookings in bench/'s Q-small), and has_next is
+    # then False whatever follows. A part of the loaders' keys, as every field here is.
+    probe: bool = True
 
     @classmethod
-    def of(cls, first: int | None, after: str | None) -> PageRequest:
+    def of(cls, first: int | None, after: str | None, *, probe: bool = True) -> PageRequest:
         size = DEFAULT_PAGE_SIZE if first is None else first
         if size < 0 or size > MAX_PAGE_SIZE:
             raise BadUserInput(f"`first` must be between 0 and {MAX_PAGE_SIZE}.", argument="first")
-        return cls(first=size, after=Cursor.decode(after) if after else None)
+        return cls(first=size, after=Cursor.decode(after) if after else None, probe=probe)
+
+    @property
+    def limit(self) -> int:
+        """How many rows to read: the page, and the probe row when it is on."""
+        return self.first + 1 if self.probe else self.first
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +86,8 @@ class Page(Generic[T]):
 
     @classmethod
     def from_overfetch(cls, rows: list[T], request: PageRequest) -> Page[T]:
-        """`rows` was fetched with LIMIT first + 1: the extra row only says there is more."""
+        """`rows` was fetched with LIMIT `request.limit`: a row past `first` (the probe) only
+        says there is more."""
         return cls(
             items=rows[: request.first],
             has_next=len(rows) > request.first,

@@ -20,6 +20,7 @@ from graphql_api.graphql.types.nodes import (
     BookingSlot,
     Record,
     User,
+    page_read,
     unread_slot_columns,
 )
 from graphql_api.pagination import Cursor, Page, PageRequest
@@ -130,7 +131,7 @@ async def _slots(
 ) -> list[Connection[BookingSlot]]:
     """The batch form of `slots` (a root field: one parent, the root value), so the planned
     executor runs the whole query and the list leaves out the columns no one reads."""
-    page = PageRequest.of(first, after)
+    page = page_read(first, after, fields_read, "BookingSlotConnection")
     flt = slot_filter(filter)
     omitted = unread_slot_columns(fields_read)
     found = await _listed(

@@ -71,7 +71,7 @@ async def list_bookings(
     query = select(Booking.__table__).where(*_conditions(viewer, flt))
     if page.after is not None:
         query = query.where(Booking.id > page.after.id)
-    rows = (await session.execute(query.order_by(Booking.id).limit(page.first + 1))).all()
+    rows = (await session.execute(query.order_by(Booking.id).limit(page.limit))).all()
     return Page.from_overfetch(list(rows), page)
 
 
@@ -94,13 +94,13 @@ async def page_per_parent(
     status: BookingStatus | None,
     omitted: frozenset[str] = frozenset(),
 ) -> dict[int, list[Row[Any]]]:
-    """Bookings of many slots (or users) at once, oldest first, `page.first + 1` each. A slot's
-    bookings carry their customer as `users__<column>` (USER_COLUMNS). `omitted` columns are
-    None (see queries.first_n_per_parent_query)."""
+    """Bookings of many slots (or users) at once, oldest first, `page.limit` each (the page
+    and its probe row). A slot's bookings carry their customer as `users__<column>`
+    (USER_COLUMNS). `omitted` columns are None (see queries.first_n_per_parent_query)."""
     after = page.after.id if page.after is not None else None
     query = _page_query(by_slot, after is not None, status is not None, omitted)
     return await queries.first_n_per_parent(
-        session, query, parent_ids, page.first + 1, after=after, status=status
+        session, query, parent_ids, page.limit, after=after, status=status
     )
 
 

@@ -75,7 +75,7 @@ async def list_records(
     query = select(Record.__table__).where(*_conditions(viewer, flt))
     if page.after is not None:
         query = query.where(Record.id < page.after.id)
-    rows = (await session.execute(query.order_by(Record.id.desc()).limit(page.first + 1))).all()
+    rows = (await session.execute(query.order_by(Record.id.desc()).limit(page.limit))).all()
     return Page.from_overfetch(list(rows), page)
 
 
@@ -97,13 +97,11 @@ async def page_per_parent(
     page: PageRequest,
     omitted: frozenset[str] = frozenset(),
 ) -> dict[int, list[Row[Any]]]:
-    """Records of many bookings (or users) at once, newest first, `page.first + 1` each.
-    `omitted` columns are None (see queries.first_n_per_parent_query)."""
+    """Records of many bookings (or users) at once, newest first, `page.limit` each (the page
+    and its probe row). `omitted` columns are None (see queries.first_n_per_parent_query)."""
     before = page.after.id if page.after is not None else None
     query = _page_query(by_booking, before is not None, omitted)
-    return await queries.first_n_per_parent(
-        session, query, parent_ids, page.first + 1, before=before
-    )
+    return await queries.first_n_per_parent(session, query, parent_ids, page.limit, before=before)
 
 
 @lru_cache(maxsize=1024)  # a variant per combination of omitted columns a client selects

@@ -136,7 +136,7 @@ async def list_slots(
     """Ordered by start time, then id (a stable order for keyset cursors). Plain rows with the
     model's columns as attributes (read-only; see queries.first_n_per_parent); `omitted`
     columns are None (no one reads them; `id` and `starts_at` are always read)."""
-    params = {**_values(flt), "limit": page.first + 1}
+    params = {**_values(flt), "limit": page.limit}
     if page.after is not None:
         if page.after.at is None:
             raise BadUserInput("`after` is not a cursor of this list.", argument="after")

@@ -79,7 +79,7 @@ async def list_users(
     query = _filtered(select(User.__table__), role=role, search=search)
     if page.after is not None:
         query = query.where(User.id > page.after.id)
-    rows = (await session.execute(query.order_by(User.id).limit(page.first + 1))).all()
+    rows = (await session.execute(query.order_by(User.id).limit(page.limit))).all()
     return Page.from_overfetch(list(rows), page)
 
 

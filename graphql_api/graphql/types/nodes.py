@@ -116,6 +116,16 @@ _SLOT = _columns(
 )
 
 
+def page_read(
+    first: int | None, after: str | None, fields_read: FieldsRead | None, connection: str
+) -> PageRequest:
+    """The page a batch form reads: without the probe row (pagination.PageRequest) when the
+    planned subtree reads no `pageInfo` of its `connection` type (any connection of that type
+    in the subtree: a nested one reading it keeps the probe for all)."""
+    probe = fields_read is None or "page_info" in fields_read.get(connection, frozenset())
+    return PageRequest.of(first, after, probe=probe)
+
+
 def unread_slot_columns(fields_read: FieldsRead | None) -> frozenset[str]:
     """The columns of a slot list no field of its subtree reads."""
     return frozenset((_SLOT.unread(fields_read) or ()) if fields_read is not None else ())
@@ -235,7 +245,7 @@ async def _user_bookings(
     status: BookingStatus | None = None,
     fields_read: FieldsRead | None = None,
 ) -> list[Connection[Booking]]:
-    page = PageRequest.of(first, after)
+    page = page_read(first, after, fields_read, "BookingConnection")
     loaders = context.loaders
     omitted = _unread_booking_columns(fields_read, joined=False)
     return await _private_children(
@@ -261,7 +271,7 @@ async def _user_records(
     after: str | None = None,
     fields_read: FieldsRead | None = None,
 ) -> list[Connection[Record]]:
-    page = PageRequest.of(first, after)
+    page = page_read(first, after, fields_read, "RecordConnection")
     loaders = context.loaders
     omitted = _unread_record_columns(fields_read, "user_id")
     return await _private_children(
@@ -295,7 +305,7 @@ async def _slot_bookings(
     viewer = await context.require_viewer()
     if not viewer.is_staff:
         raise Forbidden("Only STAFF and ADMIN see who booked a slot.")
-    page = PageRequest.of(first, after)
+    page = page_read(first, after, fields_read, "BookingConnection")
     loaders = context.loaders
     return await _children(
         loaders.bookings_of_slot,
@@ -333,7 +343,7 @@ async def _booking_records(
     after: str | None = None,
     fields_read: FieldsRead | None = None,
 ) -> list[Connection[Record]]:
-    page = PageRequest.of(first, after)
+    page = page_read(first, after, fields_read, "RecordConnection")
     loaders = context.loaders
     return await _children(
         loaders.records_of_booking,
