@@ -365,3 +365,41 @@ async def test_by_id_entities_are_detached_as_if_a_session_had_loaded_them(api: 
     finally:
         stop()
     assert statements == []
+
+
+def test_a_fresh_process_can_load_by_id_before_anything_else_uses_the_orm(tmp_path: Any) -> None:
+    """by_ids builds entities without `__init__`, which is what configures the mappers on first
+    use: in a new process whose first ORM use is a by-id load (a server's first request reads
+    its viewer so), the mappers must get configured all the same."""
+    import subprocess
+    import sys
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    script = f"""
+import asyncio, sqlite3
+from graphql_api import migrate
+from graphql_api.config import Settings
+from graphql_api.db import create_database
+from graphql_api.services import users
+
+settings = Settings(database_url={url!r})
+migrate.upgrade(settings)
+with sqlite3.connect({str(tmp_path / "fresh.db")!r}) as raw:
+    raw.execute("INSERT INTO users (id, email, password_hash, full_name, role, created_at, "
+                "updated_at, token_version) VALUES (1, 'a@b.c', 'x', 'Ada', 'STAFF', "
+                "'2027-01-01 00:00:00.000000', '2027-01-01 00:00:00.000000', 0)")
+
+async def main():
+    db = create_database(settings)
+    async with (db.autocommit_reads or db.engine).connect() as connection:
+        (user,) = await users.get_by_ids(connection, [1])
+    await db.dispose()
+    print(user.full_name, user.is_staff)
+
+asyncio.run(main())
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["Ada", "True"]
