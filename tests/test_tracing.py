@@ -42,15 +42,13 @@ async def test_spans_only_when_enabled_and_without_secrets(
             },
         )
     await app.state.db.dispose()
-    # Only the GraphQL spans (FastAPI adds HTTP spans of its own whenever a provider is set).
-    spans = [
-        s
-        for s in EXPORTER.get_finished_spans()
-        if (s.attributes or {}).get("component") == "graphql"
-    ]
-    if not enabled:
-        assert [span.name for span in spans] == []
+    finished = EXPORTER.get_finished_spans()
+    if not enabled:  # none at all: FastAPI's own HTTP spans follow TRACING too (main.py)
+        assert [span.name for span in finished] == []
         return
+    # The GraphQL spans; FastAPI adds HTTP spans of its own.
+    spans = [s for s in finished if (s.attributes or {}).get("component") == "graphql"]
+    assert len(spans) < len(finished)
     names = {span.name for span in spans}
     assert any("Browse" in name for name in names), names
     for span in spans:
