@@ -638,26 +638,14 @@ def _leaf_value(source: Any, leaf: Leaf) -> Any:
 
 
 def _fill_leaves(rows: list[dict[str, Any]], parents: list[Any], leaves: list[Leaf]) -> None:
-    """Each leaf's coerced value into each row (None is left to the rows' template); a value
-    graphql-core would refuse raises _Fallback. One loop per scalar of every planned object,
-    so no call per value."""
+    """Each leaf's coerced value into each row; a value graphql-core would refuse raises
+    _Fallback. The general way (root fields' leaves, levels _row_builder declines); planned
+    levels are filled by their generated builders."""
     for key, attribute, coerce, non_null, unchanged in leaves:
+        leaf = _leaf_coercion(coerce, non_null)
         for row, parent in zip(rows, parents, strict=True):
             value = getattr(parent, attribute)
-            if type(value) is unchanged:
-                row[key] = value
-                continue
-            if value is None:
-                if non_null:
-                    raise _Fallback
-                continue
-            try:
-                coerced = coerce(value)
-            except Exception as exc:
-                raise _Fallback from exc
-            if coerced is None or coerced is Undefined:
-                raise _Fallback
-            row[key] = coerced
+            row[key] = value if type(value) is unchanged else leaf(value)
 
 
 async def _gather_fields(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
