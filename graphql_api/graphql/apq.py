@@ -13,11 +13,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from graphql import GraphQLError
+
 from graphql_api.lru import LRU
 
 NOT_FOUND = "PersistedQueryNotFound"
 NOT_SUPPORTED = "PersistedQueryNotSupported"
 NOT_REGISTERED = "Only registered (persisted) documents are accepted."
+
+
+def refused(message: str) -> GraphQLError:
+    """A document refused by persisted queries (not registered, hash mismatch, ...), as HTTP
+    and both WebSocket protocols answer it."""
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
 _REDIS_PREFIX = "graphql_api:apq:"
 
 

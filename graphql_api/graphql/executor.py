@@ -418,7 +418,10 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         except Exception:
             # graphql-core executes the subtree again and reports the error its own way (a
             # failing read runs twice; at DEBUG, the first failure is logged too).
-            log.debug("planned subtree at %s handed to graphql-core", path.as_list(), exc_info=True)
+            if log.isEnabledFor(logging.DEBUG):  # (a FORBIDDEN field comes here every time)
+                log.debug(
+                    "planned subtree at %s handed to graphql-core", path.as_list(), exc_info=True
+                )
             result = self.execute_field(parent_type, source_value, details, path, position_context)
         return await result if self.is_awaitable(result) else result
 

@@ -11,7 +11,6 @@ import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from fastapi import Response
 from fastapi.responses import HTMLResponse
-from graphql import GraphQLError
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -25,9 +24,8 @@ from strawberry.types.unset import UnsetType
 
 from graphql_api.graphiql import graphiql_response
 from graphql_api.graphql import prepared
-from graphql_api.graphql.apq import PersistedQueries
+from graphql_api.graphql.apq import PersistedQueries, refused
 from graphql_api.graphql.context import Context
-from graphql_api.graphql.executor import FastExecutor
 from graphql_api.graphql.extensions import format_error
 from graphql_api.graphql.schema import Schema
 from graphql_api.graphql.websocket import LegacyWSHandler, TransportWSHandler
@@ -152,8 +150,9 @@ class BookingRouter(GraphQLRouter[Context, None]):
         if found is None:
             return None
         document, variables = found
-        executor = schema.execution_context_class or FastExecutor
-        result: Any = await prepared.run(schema._schema, document, variables, context, executor)
+        result: Any = await prepared.run(
+            schema._schema, document, variables, context, schema.execution_context_class
+        )
         return self.create_response(await self.process_result(request, result), sub_response)
 
     async def _serve_websocket(self, websocket: WebSocket) -> None:
@@ -189,10 +188,7 @@ class BookingRouter(GraphQLRouter[Context, None]):
                 request_data.query, request_data.extensions
             )
             if resolution.error is not None:
-                return ExecutionResult(
-                    data=None,
-                    errors=[GraphQLError(resolution.error, extensions={"code": "BAD_USER_INPUT"})],
-                )
+                return ExecutionResult(data=None, errors=[refused(resolution.error)])
             kwargs["request_data"] = replace(request_data, query=resolution.query)
         return await super().execute_single(*args, **kwargs)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -19,7 +18,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Subscr
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 
-from graphql_api.graphql.apq import NOT_REGISTERED, PersistedQueries
+from graphql_api.graphql.apq import NOT_REGISTERED, PersistedQueries, refused
 
 
 async def _refused(view: Any, query: object) -> bool:
@@ -52,10 +51,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
             and message["id"] not in self.operations
             and await _refused(self.view, query)
         ):
-            error = GraphQLError(NOT_REGISTERED, extensions={"code": "BAD_USER_INPUT"})
-            await self.send_message(
-                {"id": message["id"], "type": "error", "payload": [error.formatted]}
-            )
+            error = refused(NOT_REGISTERED).formatted
+            await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
             return
         await super().handle_subscribe(message)
 
@@ -66,15 +63,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, None]):
         if carries and self.connection_acknowledged and await _refused(self.view, query):
             # A `start` with an id in use replaces that operation (as Strawberry's does).
             await self.cleanup_operation(message["id"])
-            await self.send_message(
-                {
-                    "type": "error",
-                    "id": message["id"],
-                    "payload": {
-                        "message": NOT_REGISTERED,
-                        "extensions": {"code": "BAD_USER_INPUT"},
-                    },
-                }
-            )
+            error = refused(NOT_REGISTERED).formatted
+            await self.send_message({"type": "error", "id": message["id"], "payload": error})
             return
         await super().handle_start(message)
