@@ -361,6 +361,31 @@ async def test_plans_are_shared_by_requests_with_the_same_variables(
     assert len(planned) > again
 
 
+async def test_plans_for_new_variable_values_reuse_the_row_builders(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each new page size (or cursor) plans the subtree again, but its levels have the shapes
+    of the ones before: no row builder is generated again (executor._BUILDERS)."""
+    from graphql_api.graphql import executor
+
+    world = await _world(api)
+    compiled: list[str] = []
+    original = executor._compile_row_builder
+
+    def counting(plan: Any) -> Any:
+        compiled.append(plan.type_name)
+        return original(plan)
+
+    monkeypatch.setattr(executor, "_compile_row_builder", counting)
+    query = VARIED.replace("Varied", "ReusedBuilders")  # a document no other test planned
+    for n in (1, 2, 3):
+        body = await _same(api, query, {"n": n, "withStaff": False}, world["staff"])
+        assert not body.get("errors")
+        if n == 1:
+            first = len(compiled)
+    assert len(compiled) == first
+
+
 async def test_large_variables_are_not_kept_with_a_plan(api: Api) -> None:
     """A plan keyed on a large argument would keep it alive in the shared cache: such
     requests plan for themselves."""

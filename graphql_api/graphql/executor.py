@@ -29,6 +29,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cache
 from operator import attrgetter
 from typing import Any
 
@@ -91,6 +92,10 @@ class Selection:
 Leaf = tuple[str, str, Callable[[Any], Any], bool, type | None]
 
 
+# A level's rows from its objects, or None when the general way must check them.
+RowBuilder = Callable[[list[Any]], list[dict[str, Any]] | None]
+
+
 @dataclass(slots=True)
 class ObjectPlan:
     type_name: str
@@ -102,7 +107,7 @@ class ObjectPlan:
     leaves: list[Leaf] = field(default_factory=list)
     nested: list[Selection] = field(default_factory=list)
     # Generated on first use (_row_builder): the level's rows, or None to take the general way.
-    build: Callable[[list[Any]], list[dict[str, Any]] | None] | None = None
+    build: RowBuilder | None = None
 
 
 class _AsyncWork:
@@ -520,7 +525,23 @@ def _rows_checked(plan: ObjectPlan, parents: list[Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _row_builder(plan: ObjectPlan) -> Callable[[list[Any]], list[dict[str, Any]] | None]:
+# Row builders by what they are generated from: a plan made again for new variable values (a
+# new cursor) has the same levels, and compiling one (~0.3 ms) costs more than it saves once.
+_BUILDERS: LRU[tuple[Any, ...], RowBuilder] = LRU(1024)
+
+
+def _row_builder(plan: ObjectPlan) -> RowBuilder:
+    """The plan's generated row builder (_compile_row_builder), shared by every plan of the
+    same shape."""
+    key = (plan.type_name, tuple(plan.keys), tuple(plan.typenames), tuple(plan.leaves), plan.exact)
+    found = _BUILDERS.get(key)
+    if found is None:
+        found = _compile_row_builder(plan)
+        _BUILDERS.put(key, found)
+    return found
+
+
+def _compile_row_builder(plan: ObjectPlan) -> RowBuilder:
     """A generated loop doing what _rows_checked does, one object at a time: the class check,
     each leaf read and (unless already of its output type) coerced, and the row written as one
     dict display in the response's key order. ~2x cheaper than a loop per leaf over template
@@ -560,10 +581,11 @@ def _row_builder(plan: ObjectPlan) -> Callable[[list[Any]], list[dict[str, Any]]
     entries = ", ".join(f"{key!r}: {value}" for key, value in values.items())
     lines += [f"        add({{{entries}}})\n", "    return rows\n"]
     exec("".join(lines), scope)  # noqa: S102 - see the docstring
-    build: Callable[[list[Any]], list[dict[str, Any]] | None] = scope["build"]
+    build: RowBuilder = scope["build"]
     return build
 
 
+@cache  # one per (output coercion, nullability): bounded by the schema
 def _leaf_coercion(coerce: Callable[[Any], Any], non_null: bool) -> Callable[[Any], Any]:
     """One value as _fill_leaves takes it: None stays None (or fails a non-null field), a value
     the scalar refuses raises _Fallback."""
