@@ -48,10 +48,7 @@ async def by_ids(reader: Reader, model: type[M], ids: Sequence[int]) -> list[M]:
     (~0.3 ms per batch less; every request loads its viewer this way)."""
     found = await fetch.rows(reader, _by_ids_query(model), {"ids": list(ids)})
     attributes = _attribute_names(model)
-    # `__init__` would configure the mappers on first use; new_instance() does not (a fresh
-    # process's first by-id load would meet unconfigured attributes). Cheap once done.
-    configure_mappers()
-    new_instance = inspect(model).class_manager.new_instance
+    new_instance = _instance_maker(model)
     entities = []
     for row in found:
         # As the ORM's loading does: the instance without `__init__` (whose attribute events
@@ -67,6 +64,15 @@ async def by_ids(reader: Reader, model: type[M], ids: Sequence[int]) -> list[M]:
 def _by_ids_query(model: type[Base]) -> Select[Any]:
     table = model.__table__
     return select(table).where(table.c.id.in_(bindparam("ids", expanding=True)))
+
+
+@cache
+def _instance_maker(model: type[Base]) -> Callable[[], Base]:
+    """The model's `new_instance`, once its mappers are configured: `__init__` would configure
+    them on first use, new_instance() does not (a fresh process's first by-id load would meet
+    unconfigured attributes). Every model is mapped at import, before any read."""
+    configure_mappers()
+    return inspect(model).class_manager.new_instance
 
 
 @cache
