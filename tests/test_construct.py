@@ -149,22 +149,20 @@ def test_hand_written_init_setattr_and_slots_are_refused() -> None:
             constructor(cls)
 
 
-def _page_row(model: Any, values: dict[str, Any], joined: tuple[Any, ...] = ()) -> tuple[Any, ...]:
-    """A row of a nested page: every column of `model` at its position (services/queries)."""
-    from graphql_api.services.queries import column_position
-
-    row: list[Any] = [None] * len(model.__table__.columns)
-    for name, value in values.items():
-        row[column_position(model, name)] = value
-    return (*row, *joined)
+def _page_row(statement: Any, values: dict[str, Any]) -> tuple[Any, ...]:
+    """A row of a nested page's statement: each value under its column's name in the SELECT
+    (taken from the statement itself, not from the positions the builders use)."""
+    keys = [column.key for column in statement.selected_columns]
+    assert set(values) <= set(keys)
+    return tuple(values.get(key) for key in keys)
 
 
 def test_rows_builder_builds_what_the_classes_build() -> None:
     """The nested pages' edge builders (nodes.py) are rows_builder functions: each row's node,
     its customer and its edge are the objects the classes would build, in the same order.
     Every column holds a value of its own, so a builder reading a wrong position fails."""
-    from graphql_api import models
     from graphql_api.graphql import ids
+    from graphql_api.services import bookings, records
     from graphql_api.services.bookings import Customer
 
     later = datetime(2027, 3, 2, 10, 0, tzinfo=UTC)
@@ -177,7 +175,9 @@ def test_rows_builder_builds_what_the_classes_build() -> None:
         "updated_at": later,
     }
     customer = Customer(3, "ada@example.com", "Ada Lovelace", Role.CUSTOMER, joined)
-    row = _page_row(models.Booking, {**booking, "id": 7, "slot_id": 11, "user_id": 3}, customer)
+    of_slots = bookings._page_query(True, False, False, frozenset()).statement
+    keys = {**booking, "id": 7, "slot_id": 11, "user_id": 3}
+    row = _page_row(of_slots, {**keys, **{f"users__{k}": v for k, v in customer._asdict().items()}})
     built = nodes._booking_edges_with_users([row])
     assert len(built) == 1 and type(built[0]) is base.Edge
     user = nodes.User(
@@ -195,13 +195,14 @@ def test_rows_builder_builds_what_the_classes_build() -> None:
     for got, want in ((built[0], expected), (node, expected_node), (node._user, user)):
         assert vars(got) == vars(want)
         assert list(vars(got)) == list(vars(want))  # the same order: shared attribute keys
-    plain = _page_row(models.Booking, {**booking, "id": 7, "slot_id": 11, "user_id": 3})
+    plain = _page_row(bookings._page_query(False, False, False, frozenset()).statement, keys)
     alone = nodes._booking_edges([plain])[0].node
     assert vars(alone) == {**vars(expected_node), "_model": plain, "_user": None}
 
     record = {"kind": RecordKind.NOTE, "note": "called back", "created_at": later}
     record_row = _page_row(
-        models.Record, {**record, "id": 5, "booking_id": 7, "actor_id": 2, "user_id": 3}
+        records._page_query(True, False, frozenset()).statement,
+        {**record, "id": 5, "booking_id": 7, "actor_id": 2, "user_id": 3},
     )
     edge = nodes._record_edges([record_row])[0]
     want_record = nodes.Record(**record, id=ids.encode("Record", 5), _model=record_row)

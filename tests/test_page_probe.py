@@ -31,6 +31,15 @@ def _limits(statements: list[str]) -> list[str]:
     return [s.rsplit("<=", 1)[1].split()[0] for s in statements if "row_number()" in s]
 
 
+def _list_limits(statements: list[str]) -> list[str]:
+    """The slot list's LIMIT, as the database ran it."""
+    return [
+        s.split("LIMIT", 1)[1].split()[0]
+        for s in statements
+        if "FROM booking_slots" in s and "row_number()" not in s
+    ]
+
+
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_pages_without_page_info_read_no_probe_row(api: Api) -> None:
     token = await _two_slots_of_three_bookings(api)
@@ -44,6 +53,7 @@ async def test_pages_without_page_info_read_no_probe_row(api: Api) -> None:
             )
         ).ok()
     assert _limits(plain.statements) == ["2"] and _limits(probed.statements) == ["3"]
+    assert _list_limits(plain.statements) == ["2"] and _list_limits(probed.statements) == ["3"]
     slots = with_info["slots"]
     assert slots["pageInfo"]["hasNextPage"] is True  # the third slot
     assert [e["node"]["bookings"]["pageInfo"]["hasNextPage"] for e in slots["edges"]] == [True] * 2

@@ -211,7 +211,6 @@ async def _children(
 async def _private_children(
     context: Context,
     users: Sequence[User],
-    page: PageRequest,
     load: Callable[[Sequence[int]], Awaitable[list[Connection[N]]]],
 ) -> list[Connection[N]]:
     """A user's own lists: empty unless the viewer may see them."""
@@ -251,7 +250,6 @@ async def _user_bookings(
     return await _private_children(
         context,
         users,
-        page,
         lambda ids: _children(
             loaders.bookings_of_user,
             loaders.booking_count_of_user,
@@ -277,7 +275,6 @@ async def _user_records(
     return await _private_children(
         context,
         users,
-        page,
         lambda ids: _children(
             loaders.records_of_user,
             loaders.record_count_of_user,
