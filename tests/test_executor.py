@@ -440,8 +440,8 @@ def test_the_column_maps_account_for_every_field() -> None:
         fields = {f.python_name for f in definition.fields if not f.python_name.startswith("_")}
         assert fields == known, (cls.__name__, fields ^ known)
     unknown = {"BookingSlot": frozenset({"title", "something_new"})}
-    assert nodes.unread_slot_columns(unknown) == frozenset()
-    assert "location" in nodes.unread_slot_columns({"BookingSlot": frozenset({"title"})})
+    assert nodes._unread_slot_columns(unknown) == frozenset()
+    assert "location" in nodes._unread_slot_columns({"BookingSlot": frozenset({"title"})})
     booking = frozenset({"id", "user"})
     assert (
         nodes._unread_booking_columns(

@@ -1,12 +1,12 @@
 """The row past a page (the probe that tells `hasNextPage`) is read only when the query reads
 `pageInfo`: one row fewer per page otherwise, and the same answers either way
-(pagination.PageRequest.probe, graphql/types/nodes.page_read)."""
+(pagination.PageRequest.probe, graphql/types/nodes.page_arguments)."""
 
 from __future__ import annotations
 
 import pytest
 
-from graphql_api.graphql.types.nodes import page_read
+from graphql_api.pagination import PageRequest
 from tests.domain_helpers import book
 from tests.helpers import Api, StatementCounter
 
@@ -80,11 +80,16 @@ async def test_a_page_read_with_and_without_page_info_in_one_query(api: Api) -> 
     assert node["a"]["edges"] == node["b"]["edges"] and len(node["a"]["edges"]) == 2
 
 
-def test_page_read_keeps_the_probe_unless_the_subtree_reads_no_page_info() -> None:
-    assert page_read(2, None, None, "BookingConnection").probe  # graphql-core's path: unknown
-    assert not page_read(
-        2, None, {"BookingConnection": frozenset({"edges"})}, "BookingConnection"
-    ).probe
+def test_the_probe_stays_unless_the_planned_subtree_reads_no_page_info() -> None:
+    import inspect
+
+    from graphql_api.graphql.types.nodes import _slot_bookings, page_arguments
+
+    # graphql-core's path (the resolver) passes no planned arguments: what is read is unknown.
+    assert inspect.signature(_slot_bookings).parameters["probe"].default is True
+    assert PageRequest.of(2, None).probe
+    planned = page_arguments("BookingConnection", lambda _read: frozenset())
+    assert not planned({"BookingConnection": frozenset({"edges"})})["probe"]
     reads_it = {"BookingConnection": frozenset({"edges", "page_info"})}
-    assert page_read(2, None, reads_it, "BookingConnection").probe
-    assert page_read(2, None, reads_it, "BookingConnection").limit == 3
+    assert planned(reads_it)["probe"]
+    assert PageRequest.of(2, None, probe=planned(reads_it)["probe"]).limit == 3

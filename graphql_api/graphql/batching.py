@@ -5,9 +5,10 @@ also names a batch function with `@batched(fn)`: `fn(context, parents, **argumen
 one value per parent (or an awaitable of them), and the resolver is that function applied to
 `[self]`, so both executors run the same code (permissions included) and cannot drift apart.
 
-`@batched(fn, fields_read=True)`: the executor also passes `fields_read`, the attributes it
-will read of each object type in the field's subtree (FieldsRead), so `fn` may leave out
-columns no one reads. The resolver passes nothing: graphql-core's path reads everything.
+`@batched(fn, planned=args)`: when the executor plans the field, it calls `args(fields_read)`
+once with what the subtree will read of each object type (FieldsRead) and passes the keyword
+arguments it returns to `fn` on every request the plan serves (say, the columns no one reads).
+The resolver passes none of them: graphql-core's path gets `fn`'s defaults (read everything).
 """
 
 from __future__ import annotations
@@ -23,16 +24,19 @@ BatchResolver = Callable[..., Awaitable[Sequence[Any]] | Sequence[Any]]
 # a relation's name.
 FieldsRead = Mapping[str, frozenset[str]]
 
+# Keyword arguments for a batch form, from what its planned subtree reads (made once per plan).
+PlannedArguments = Callable[[FieldsRead], dict[str, Any]]
+
 _ATTRIBUTE = "__batch_resolver__"
-_FIELDS_READ = "__batch_fields_read__"
+_PLANNED = "__batch_planned_arguments__"
 
 
-def batched(batch: BatchResolver, *, fields_read: bool = False) -> Callable[[F], F]:
-    """Mark a resolver as having the batch form `batch` (which takes `fields_read` if set)."""
+def batched(batch: BatchResolver, *, planned: PlannedArguments | None = None) -> Callable[[F], F]:
+    """Mark a resolver as having the batch form `batch` (and its planned arguments, if any)."""
 
     def mark(resolver: F) -> F:
         setattr(resolver, _ATTRIBUTE, batch)
-        setattr(resolver, _FIELDS_READ, fields_read)
+        setattr(resolver, _PLANNED, planned)
         return resolver
 
     return mark
@@ -42,5 +46,6 @@ def batch_resolver_of(resolver: object) -> BatchResolver | None:
     return getattr(resolver, _ATTRIBUTE, None)
 
 
-def takes_fields_read(resolver: object) -> bool:
-    return bool(getattr(resolver, _FIELDS_READ, False))
+def planned_arguments_of(resolver: object) -> PlannedArguments | None:
+    found: PlannedArguments | None = getattr(resolver, _PLANNED, None)
+    return found

@@ -55,7 +55,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
-from graphql_api.graphql.batching import BatchResolver, batch_resolver_of, takes_fields_read
+from graphql_api.graphql.batching import BatchResolver, batch_resolver_of, planned_arguments_of
 from graphql_api.lru import LRU
 
 log = logging.getLogger(__name__)
@@ -286,8 +286,9 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             raise _Unplannable
         arguments = self._arguments(field_def, strawberry_field, details)
         shape = self._plan_shape(field_def.type, details)
-        if takes_fields_read(resolver.wrapped_func):
-            arguments["fields_read"] = _fields_read(shape)
+        planned = planned_arguments_of(resolver.wrapped_func)
+        if planned is not None:  # once per plan, kept with it across requests
+            arguments.update(planned(_fields_read(shape)))
         return Selection(key, strawberry_field.python_name, None, batch, arguments, shape)
 
     def _arguments(

@@ -10,18 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from graphql_api.errors import NotFound
 from graphql_api.graphql import ids
-from graphql_api.graphql.batching import FieldsRead, batched
+from graphql_api.graphql.batching import batched
 from graphql_api.graphql.context import Context
 from graphql_api.graphql.permissions import IsAdmin, IsAuthenticated
 from graphql_api.graphql.types.base import Connection, Info, Node, connection, id_cursor
 from graphql_api.graphql.types.inputs import BookingFilter, RecordFilter, SlotFilter, UserFilter
 from graphql_api.graphql.types.nodes import (
+    SLOT_LIST_PAGE,
     Booking,
     BookingSlot,
     Record,
     User,
-    page_read,
-    unread_slot_columns,
 )
 from graphql_api.pagination import Cursor, Page, PageRequest
 from graphql_api.services import bookings as booking_service
@@ -127,13 +126,13 @@ async def _slots(
     first: int | None = None,
     after: str | None = None,
     filter: SlotFilter | None = None,
-    fields_read: FieldsRead | None = None,
+    probe: bool = True,
+    omitted: frozenset[str] = frozenset(),
 ) -> list[Connection[BookingSlot]]:
     """The batch form of `slots` (a root field: one parent, the root value), so the planned
     executor runs the whole query and the list leaves out the columns no one reads."""
-    page = page_read(first, after, fields_read, "BookingSlotConnection")
+    page = PageRequest.of(first, after, probe=probe)
     flt = slot_filter(filter)
-    omitted = unread_slot_columns(fields_read)
     found = await _listed(
         context,
         lambda session: slot_service.list_slots(session, page=page, flt=flt, omitted=omitted),
@@ -155,7 +154,7 @@ class Query:
         return await resolve_node(info, id)
 
     @strawberry.field(description="Slots ordered by start time. Public.")
-    @batched(_slots, fields_read=True)
+    @batched(_slots, planned=SLOT_LIST_PAGE)
     async def slots(
         self,
         info: Info,

@@ -17,7 +17,7 @@ from graphql_api import models
 from graphql_api.db import Base
 from graphql_api.errors import Forbidden
 from graphql_api.graphql import ids
-from graphql_api.graphql.batching import FieldsRead, batched
+from graphql_api.graphql.batching import FieldsRead, PlannedArguments, batched
 from graphql_api.graphql.context import Context
 from graphql_api.graphql.loaders import ChildCountKey, ChildPageKey
 from graphql_api.graphql.types.base import (
@@ -116,24 +116,11 @@ _SLOT = _columns(
 )
 
 
-def page_read(
-    first: int | None, after: str | None, fields_read: FieldsRead | None, connection: str
-) -> PageRequest:
-    """The page a batch form reads: without the probe row (pagination.PageRequest) when the
-    planned subtree reads no `pageInfo` of its `connection` type (any connection of that type
-    in the subtree: a nested one reading it keeps the probe for all)."""
-    probe = fields_read is None or "page_info" in fields_read.get(connection, frozenset())
-    return PageRequest.of(first, after, probe=probe)
+def _unread_slot_columns(fields_read: FieldsRead) -> frozenset[str]:
+    return frozenset(_SLOT.unread(fields_read) or ())
 
 
-def unread_slot_columns(fields_read: FieldsRead | None) -> frozenset[str]:
-    """The columns of a slot list no field of its subtree reads."""
-    return frozenset((_SLOT.unread(fields_read) or ()) if fields_read is not None else ())
-
-
-def _unread_booking_columns(fields_read: FieldsRead | None, *, joined: bool) -> frozenset[str]:
-    if fields_read is None:
-        return frozenset()
+def _unread_booking_columns(fields_read: FieldsRead, *, joined: bool) -> frozenset[str]:
     omitted = _BOOKING.unread(fields_read)
     if omitted is not None and joined:  # the customer's: all unless the bookings' user is read
         with_user = "user" in fields_read.get("Booking", frozenset())
@@ -142,11 +129,39 @@ def _unread_booking_columns(fields_read: FieldsRead | None, *, joined: bool) -> 
     return frozenset(omitted or ())
 
 
-def _unread_record_columns(fields_read: FieldsRead | None, parent_key: str) -> frozenset[str]:
-    if fields_read is None:
-        return frozenset()
+def _unread_record_columns(fields_read: FieldsRead, parent_key: str) -> frozenset[str]:
     omitted = _RECORD.unread(fields_read)
     return frozenset(omitted - {parent_key}) if omitted is not None else frozenset()
+
+
+def page_arguments(
+    connection: str, unread: Callable[[FieldsRead], frozenset[str]]
+) -> PlannedArguments:
+    """A page's planned arguments (batching.batched): `probe`, off when the subtree reads no
+    `pageInfo` of its `connection` type (any connection of that type in the subtree: a nested
+    one reading it keeps the probe for all; pagination.PageRequest), and `omitted`, the
+    columns no field of the subtree reads."""
+
+    def planned(fields_read: FieldsRead) -> dict[str, Any]:
+        probe = "page_info" in fields_read.get(connection, frozenset())
+        return {"probe": probe, "omitted": unread(fields_read)}
+
+    return planned
+
+
+SLOT_LIST_PAGE = page_arguments("BookingSlotConnection", _unread_slot_columns)
+_BOOKINGS_OF_USER = page_arguments(
+    "BookingConnection", partial(_unread_booking_columns, joined=False)
+)
+_BOOKINGS_OF_SLOT = page_arguments(
+    "BookingConnection", partial(_unread_booking_columns, joined=True)
+)
+_RECORDS_OF_USER = page_arguments(
+    "RecordConnection", partial(_unread_record_columns, parent_key="user_id")
+)
+_RECORDS_OF_BOOKING = page_arguments(
+    "RecordConnection", partial(_unread_record_columns, parent_key="booking_id")
+)
 
 
 # Every relation is a batch function over all the parents of a level (the level-at-a-time
@@ -242,11 +257,11 @@ async def _user_bookings(
     first: int | None = None,
     after: str | None = None,
     status: BookingStatus | None = None,
-    fields_read: FieldsRead | None = None,
+    probe: bool = True,
+    omitted: frozenset[str] = frozenset(),
 ) -> list[Connection[Booking]]:
-    page = page_read(first, after, fields_read, "BookingConnection")
+    page = PageRequest.of(first, after, probe=probe)
     loaders = context.loaders
-    omitted = _unread_booking_columns(fields_read, joined=False)
     return await _private_children(
         context,
         users,
@@ -267,11 +282,11 @@ async def _user_records(
     users: Sequence[User],
     first: int | None = None,
     after: str | None = None,
-    fields_read: FieldsRead | None = None,
+    probe: bool = True,
+    omitted: frozenset[str] = frozenset(),
 ) -> list[Connection[Record]]:
-    page = page_read(first, after, fields_read, "RecordConnection")
+    page = PageRequest.of(first, after, probe=probe)
     loaders = context.loaders
-    omitted = _unread_record_columns(fields_read, "user_id")
     return await _private_children(
         context,
         users,
@@ -297,12 +312,13 @@ async def _slot_bookings(
     first: int | None = None,
     after: str | None = None,
     status: BookingStatus | None = None,
-    fields_read: FieldsRead | None = None,
+    probe: bool = True,
+    omitted: frozenset[str] = frozenset(),
 ) -> list[Connection[Booking]]:
     viewer = await context.require_viewer()
     if not viewer.is_staff:
         raise Forbidden("Only STAFF and ADMIN see who booked a slot.")
-    page = page_read(first, after, fields_read, "BookingConnection")
+    page = PageRequest.of(first, after, probe=probe)
     loaders = context.loaders
     return await _children(
         loaders.bookings_of_slot,
@@ -311,7 +327,7 @@ async def _slot_bookings(
         page,
         status,
         _booking_edges_with_users,
-        _unread_booking_columns(fields_read, joined=True),
+        omitted,
     )
 
 
@@ -338,9 +354,10 @@ async def _booking_records(
     bookings: Sequence[Booking],
     first: int | None = None,
     after: str | None = None,
-    fields_read: FieldsRead | None = None,
+    probe: bool = True,
+    omitted: frozenset[str] = frozenset(),
 ) -> list[Connection[Record]]:
-    page = page_read(first, after, fields_read, "RecordConnection")
+    page = PageRequest.of(first, after, probe=probe)
     loaders = context.loaders
     return await _children(
         loaders.records_of_booking,
@@ -349,7 +366,7 @@ async def _booking_records(
         page,
         None,
         _record_edges,
-        _unread_record_columns(fields_read, "booking_id"),
+        omitted,
     )
 
 
@@ -411,7 +428,7 @@ class User(Node):
         return (await _user_emails(info.context, [self]))[0]
 
     @strawberry.field(description="Empty unless it is you, or you are STAFF/ADMIN.")
-    @batched(_user_bookings, fields_read=True)
+    @batched(_user_bookings, planned=_BOOKINGS_OF_USER)
     async def bookings(
         self,
         info: Info,
@@ -422,7 +439,7 @@ class User(Node):
         return (await _user_bookings(info.context, [self], first, after, status))[0]
 
     @strawberry.field(description="Newest first. Empty unless it is you, or you are STAFF/ADMIN.")
-    @batched(_user_records, fields_read=True)
+    @batched(_user_records, planned=_RECORDS_OF_USER)
     async def records(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Record]:
@@ -472,7 +489,7 @@ class BookingSlot(Node):
         return (await _slot_staff(info.context, [self]))[0]
 
     @strawberry.field(description="STAFF/ADMIN only: customers see counts, not people.")
-    @batched(_slot_bookings, fields_read=True)
+    @batched(_slot_bookings, planned=_BOOKINGS_OF_SLOT)
     async def bookings(
         self,
         info: Info,
@@ -520,7 +537,7 @@ class Booking(Node):
         return (await _booking_users(info.context, [self]))[0]
 
     @strawberry.field(description="This booking's history, newest first.")
-    @batched(_booking_records, fields_read=True)
+    @batched(_booking_records, planned=_RECORDS_OF_BOOKING)
     async def records(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Record]:
