@@ -80,9 +80,8 @@ Shape = tuple[Any, ...]
 @dataclass(slots=True)
 class Selection:
     key: str
-    field: str  # the Python name of the field
-    attribute: str | None  # a plain attribute ...
-    batch: BatchResolver | None  # ... or a relation's batch form
+    field: str  # the Python name of the field: a plain attribute ...
+    batch: BatchResolver | None  # ... or, when set, a relation's batch form
     arguments: dict[str, Any]
     shape: Shape
 
@@ -275,7 +274,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 return (key, *leaf)
             shape = self._plan_shape(field_def.type, details)
             name = strawberry_field.python_name
-            return Selection(key, name, name, None, {}, shape)
+            return Selection(key, name, None, {}, shape)
         resolver = strawberry_field.base_resolver
         batch = batch_resolver_of(resolver.wrapped_func) if resolver else None
         if batch is None or resolver is None:
@@ -289,7 +288,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         planned = planned_arguments_of(resolver.wrapped_func)
         if planned is not None:  # once per plan, kept with it across requests
             arguments.update(planned(_fields_read(shape)))
-        return Selection(key, strawberry_field.python_name, None, batch, arguments, shape)
+        return Selection(key, strawberry_field.python_name, batch, arguments, shape)
 
     def _arguments(
         self,
@@ -432,9 +431,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         return await result if self.is_awaitable(result) else result
 
     async def _column(self, selection: Selection, parents: list[Any]) -> Sequence[Any]:
-        if selection.attribute is not None:
-            return list(map(attrgetter(selection.attribute), parents))
-        assert selection.batch is not None
+        if selection.batch is None:
+            return list(map(attrgetter(selection.field), parents))
         found = selection.batch(self.context_value, parents, **selection.arguments)
         values: Sequence[Any] = await found if isinstance(found, Awaitable) else found
         if len(values) != len(parents):

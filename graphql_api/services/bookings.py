@@ -136,11 +136,12 @@ class Customer(NamedTuple):
     @classmethod
     def of(cls, row: Row[Any]) -> Customer:
         """The customer columns of a slot's bookings page row (they follow the booking's)."""
-        return tuple.__new__(cls, tuple(row[_BOOKING_WIDTH:]))
+        return tuple.__new__(cls, row[CUSTOMER_AT:])
 
 
 USER_COLUMNS = Customer._fields
-_BOOKING_WIDTH = len(Booking.__table__.columns)
+# Where a slot's bookings page row holds its customer: after the booking's own columns.
+CUSTOMER_AT = len(Booking.__table__.columns)
 
 
 async def count_per_parent(

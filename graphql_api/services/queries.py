@@ -138,8 +138,7 @@ def first_n_per_parent_query(
         .where(ranked.c.rank <= bindparam("limit"))
         .order_by(ranked.c[parent.key], ranked.c.rank)
     )
-    keys = [column.key for column in table.columns]
-    return PageQuery(statement, itemgetter(keys.index(parent.key)))
+    return PageQuery(statement, itemgetter(column_position(model, parent.key)))
 
 
 def or_null(column: ColumnElement[Any] | None, name: str, omitted: frozenset[str]) -> Any:

@@ -32,7 +32,7 @@ from graphql_api.graphql.types.base import (
 from graphql_api.graphql.types.construct import Built, constructor, rows_builder
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.pagination import Page, PageRequest
-from graphql_api.services.bookings import Customer
+from graphql_api.services.bookings import CUSTOMER_AT, Customer
 from graphql_api.services.queries import column_position
 
 N = TypeVar("N")
@@ -641,7 +641,7 @@ _CUSTOMER_OF_ROW: Built = (
         "full_name": _customer("full_name"),
         "role": _customer("role"),
         "created_at": _customer("created_at"),
-        "_model": f"_tuple(_Customer, ({', '.join(map(_customer, Customer._fields))}))",
+        "_model": f"_tuple(_Customer, r[{CUSTOMER_AT}:])",  # as Customer.of, without the call
     },
 )
 _booking_edges = rows_builder("booking_edges", [_booking_of("None"), _EDGE], _EDGE_NAMES)
