@@ -125,6 +125,31 @@ async def _every_read(connection: AsyncConnection, ctx: dict[str, Any]) -> list[
                 connection, by_booking=by_booking, parent_ids=parents
             )
         )
+    # Columns nobody reads, as the GraphQL layer omits them (NULL in SQLAlchemy's statement,
+    # left out of the SQL and put back as None on the direct path).
+    out += [
+        await slot_service.list_slots(
+            connection,
+            page=PageRequest(50, None),
+            flt=SlotFilter(),
+            omitted=frozenset({"location", "capacity", "status", "updated_at"}),
+        ),
+        await booking_service.page_per_parent(
+            connection,
+            by_slot=True,
+            parent_ids=slot_ids,
+            page=PageRequest(2, None),
+            status=None,
+            omitted=frozenset({"notes", "created_at", "users__email", "users__role"}),
+        ),
+        await record_service.page_per_parent(
+            connection,
+            by_booking=True,
+            parent_ids=booking_ids,
+            page=PageRequest(2, None),
+            omitted=frozenset({"note", "created_at"}),
+        ),
+    ]
     out += [
         await user_service.get_by_ids(connection, [*user_ids, 10**9]),
         await user_service.get_by_ids(connection, []),  # an empty IN list
@@ -161,7 +186,7 @@ async def test_the_direct_path_answers_as_sqlalchemy_does(api: Api, backend: str
     with _engine_listener(api.db) as seen:
         async with _reads_engine(api.db).connect() as connection:
             through_sqlalchemy = await _every_read(connection, ctx)
-    assert len(seen) == 34  # the listener saw the reads: SQLAlchemy's path ran them
+    assert len(seen) == 37  # the listener saw the reads: SQLAlchemy's path ran them
     assert direct == through_sqlalchemy
     # Not vacuous: the reads found rows, with converted types.
     first_page = direct[0][0]
@@ -181,7 +206,7 @@ async def test_sqlite_reads_skip_sqlalchemy_execute_unless_someone_listens(api: 
             async with _reads_engine(api.db).connect() as connection:
                 await _every_read(connection, ctx)
         assert executed == []
-        assert counter.count == 34
+        assert counter.count == 37
         with _engine_listener(api.db) as seen:
             async with _reads_engine(api.db).connect() as connection:
                 await _every_read(connection, ctx)
@@ -403,3 +428,43 @@ asyncio.run(main())
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["Ada", "True"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_null_columns_are_left_out_of_the_sql_and_come_back_as_none(api: Api) -> None:
+    """fetch.rows sends a page's `NULL AS name` columns (nobody reads them) as no column at all
+    and puts None back in their places: the rows are the ones SQLAlchemy's path gives. Where
+    the statement needs such a column (ORDER BY its label) or has nothing else, it is sent
+    whole."""
+    from sqlalchemy import null
+
+    user = await api.user()
+    users = User.__table__
+    shapes = {
+        "some null": select(
+            users.c.id, null().label("a"), users.c.email, null().label("b"), users.c.role
+        ).where(users.c.id == user.id),
+        "ordered by a null": select(users.c.id, null().label("a"))
+        .where(users.c.id == user.id)
+        .order_by("a"),
+        "only nulls": select(null().label("a"), null().label("b")),
+    }
+    engine = api.db.engine
+    for name, statement in shapes.items():
+        sent: list[str] = []
+        stop = fetch.watch_statements(engine, sent.append)
+        try:
+            async with _reads_engine(api.db).connect() as connection:
+                direct = await fetch.rows(connection, statement, {})
+        finally:
+            stop()
+        async with _reads_engine(api.db).connect() as connection:
+            expected = (await connection.execute(statement)).all()
+        assert [tuple(row) for row in direct] == [tuple(row) for row in expected], name
+        assert [row._fields for row in direct] == [tuple(row._fields) for row in expected], name
+        assert len(sent) == 1, name
+        assert ("NULL" in sent[0]) is (name != "some null"), (name, sent[0])
+    some = shapes["some null"]
+    async with _reads_engine(api.db).connect() as connection:
+        (row,) = await fetch.rows(connection, some, {})
+    assert row == (user.id, None, user.email, None, Role.CUSTOMER)  # not vacuous

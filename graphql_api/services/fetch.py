@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import Label, Null
 from sqlalchemy.types import TypeEngine
 from sqlalchemy.util import await_
 
@@ -47,10 +48,9 @@ class _Prepared:
     __slots__ = ("binds", "compiled", "layouts", "rows")
 
     def __init__(self, statement: Select[Any], dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        assert isinstance(compiled, SQLCompiler)
-        self.compiled = compiled
         columns = list(statement.selected_columns)
+        compiled, places = _compiled_without_null_columns(statement, columns, dialect)
+        self.compiled = compiled
         # Attribute access like SQLAlchemy's Row (`row.id`); rename=True turns a key that is
         # no identifier (an unlabelled expression) into a positional name.
         row_type = _namedtuple("Row", [str(column.key) for column in columns], rename=True)
@@ -66,7 +66,7 @@ class _Prepared:
             process = _result_processor(column.type.dialect_impl(dialect), dialect)
             if process is not None:
                 processors[position] = process
-        self.rows = _rows_converter(row_type, len(columns), processors)
+        self.rows = _rows_converter(row_type, places, processors)
         # Parameter layouts by shape (see _layout): a few per statement (list lengths vary with
         # page and batch sizes), bounded all the same.
         self.layouts: LRU[tuple[Any, ...], _Layout] = LRU(64)
@@ -165,15 +165,54 @@ def _result_processor(impl: TypeEngine[Any], dialect: Dialect) -> Callable[[Any]
     return impl.result_processor(dialect, None)
 
 
+def _compiled_without_null_columns(
+    statement: Select[Any], columns: Sequence[Any], dialect: Dialect
+) -> tuple[SQLCompiler, list[int | None]]:
+    """The statement compiled to be sent, and for each of its columns where the driver's row
+    has it (None: a `NULL AS name` column, left out of the SQL and put back as None in each
+    row).
+
+    Pages select the columns nobody reads as NULL (services/queries.or_null) so their rows
+    keep one shape; SQLite still carried those NULLs through the window and the sort, ~0.5 µs
+    a row (a slot's bookings page for bench/'s Q-small: 6 of its 13 columns, ~15% of the
+    statement's time). A NULL has no FROM, so dropping one changes no other part of the
+    statement; if the rest does not compile without it (a label reference to it), or every
+    column is NULL, the statement is sent as it is."""
+    constant = [isinstance(c, Label) and isinstance(c.element, Null) for c in columns]
+    if any(constant) and not all(constant):
+        kept = [column for column, null in zip(columns, constant, strict=True) if not null]
+        try:
+            shorter = statement.with_only_columns(*kept, maintain_column_froms=False)
+            compiled = shorter.compile(dialect=dialect)
+        except Exception:  # e.g. ORDER BY a label of one of them: send the statement whole
+            compiled = None
+        if compiled is not None:
+            assert isinstance(compiled, SQLCompiler)
+            places: list[int | None] = []
+            sent = 0
+            for null in constant:
+                places.append(None if null else sent)
+                sent += not null
+            return compiled, places
+    compiled = statement.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler)
+    return compiled, list(range(len(columns)))
+
+
 def _rows_converter(
-    row_type: type, width: int, processors: Mapping[int, Callable[[Any], Any]]
+    row_type: type, places: Sequence[int | None], processors: Mapping[int, Callable[[Any], Any]]
 ) -> Callable[[Sequence[Sequence[Any]]], list[Any]]:
     """The driver's rows to named tuples, each column through its result processor, as one
     generated comprehension per statement (`[new(Row, (r[0], p1(r[1]), ...)) for r in raw]`):
     no per-row list copy, loop over processors or `_make` call, ~2x cheaper than the generic
-    loop on a slot's bookings page. The source holds only positions and fixed names."""
-    columns = ", ".join(f"p{i}(r[{i}])" if i in processors else f"r[{i}]" for i in range(width))
-    values = f"({columns},)" if width else "()"
+    loop on a slot's bookings page. `places[i]` is where column i is in the driver's row, None
+    for a NULL left out of the SQL (_without_null_columns). The source holds only positions
+    and fixed names."""
+    columns = ", ".join(
+        "None" if place is None else f"p{i}(r[{place}])" if i in processors else f"r[{place}]"
+        for i, place in enumerate(places)
+    )
+    values = f"({columns},)" if places else "()"
     source = f"def convert(raw):\n    return [new(Row, {values}) for r in raw]\n"
     namespace: dict[str, Any] = {f"p{i}": process for i, process in processors.items()}
     namespace.update(new=tuple.__new__, Row=row_type)
