@@ -1,6 +1,6 @@
-"""Per-request DataLoaders: one `IN (...)` statement per batch, each batch on a connection from
-the operation's Reads (graphql/reads.py: a query's batches on SQLite take turns on one
-connection, elsewhere each batch has its own)."""
+"""Per-request batch loaders (graphql/batchloader.py): one `IN (...)` statement per batch, each
+batch on a connection from the operation's Reads (graphql/reads.py: a query's batches on SQLite
+take turns on one connection, elsewhere each batch has its own)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.dataloader import DataLoader
 
+from graphql_api.graphql.batchloader import BatchLoader
 from graphql_api.graphql.reads import Reads
 from graphql_api.models import Booking, BookingSlot, BookingStatus, Record, User
 from graphql_api.pagination import PageRequest
@@ -43,13 +43,13 @@ class ChildCountKey(NamedTuple):
 
 def _by_id_loader(
     reads: Reads, fetch: Callable[[AsyncConnection, Sequence[int]], Awaitable[Sequence[T]]]
-) -> DataLoader[int, T | None]:
+) -> BatchLoader[int, T | None]:
     async def load(ids: list[int]) -> list[T | None]:
         async with reads.connection() as connection:  # detached entities from plain rows
             rows = {row.id: row for row in await fetch(connection, ids)}  # type: ignore[attr-defined]
         return [rows.get(pk) for pk in ids]
 
-    return DataLoader(load_fn=load)
+    return BatchLoader(load)
 
 
 def _page_loader(
@@ -58,23 +58,20 @@ def _page_loader(
         [AsyncConnection, Sequence[int], PageRequest, BookingStatus | None, frozenset[str]],
         Awaitable[dict[int, list[T]]],
     ],
-) -> DataLoader[ChildPageKey, list[T]]:
+) -> BatchLoader[ChildPageKey, list[T]]:
     async def load(keys: list[ChildPageKey]) -> list[list[T]]:
-        groups: dict[tuple[PageRequest, BookingStatus | None, frozenset[str]], list[int]] = (
-            defaultdict(list)
-        )
+        # Parents asking for the same page (key[1:]: page, status, omitted) share a statement.
+        groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
         for key in keys:
-            groups[(key.page, key.status, key.omitted)].append(key.parent_id)
-        found: dict[ChildPageKey, list[T]] = {}
+            groups[key[1:]].append(key.parent_id)
+        found: dict[tuple[Any, ...], dict[int, list[T]]] = {}
         async with reads.connection() as connection:  # Core statements: no ORM session needed
-            for (page, status, omitted), parent_ids in groups.items():
-                pages = await fetch(connection, parent_ids, page, status, omitted)
-                for parent_id in parent_ids:
-                    key = ChildPageKey(parent_id, page, status, omitted)
-                    found[key] = pages.get(parent_id, [])
-        return [found[key] for key in keys]
+            for group, parent_ids in groups.items():
+                page, status, omitted = group
+                found[group] = await fetch(connection, parent_ids, page, status, omitted)
+        return [found[key[1:]].get(key.parent_id, []) for key in keys]
 
-    return DataLoader(load_fn=load)
+    return BatchLoader(load)
 
 
 def _count_loader(
@@ -82,7 +79,7 @@ def _count_loader(
     fetch: Callable[
         [AsyncConnection, Sequence[int], BookingStatus | None], Awaitable[dict[int, int]]
     ],
-) -> DataLoader[ChildCountKey, int]:
+) -> BatchLoader[ChildCountKey, int]:
     async def load(keys: list[ChildCountKey]) -> list[int]:
         groups: dict[BookingStatus | None, list[int]] = defaultdict(list)
         for key in keys:
@@ -95,7 +92,7 @@ def _count_loader(
                     found[ChildCountKey(parent_id, status)] = counts.get(parent_id, 0)
         return [found[key] for key in keys]
 
-    return DataLoader(load_fn=load)
+    return BatchLoader(load)
 
 
 PageFetch = Callable[
@@ -139,56 +136,55 @@ class Loaders:
         self._reads = reads
 
     @cached_property
-    def user(self) -> DataLoader[int, User | None]:
+    def user(self) -> BatchLoader[int, User | None]:
         return _by_id_loader(self._reads, user_service.get_by_ids)
 
     @cached_property
-    def slot(self) -> DataLoader[int, BookingSlot | None]:
+    def slot(self) -> BatchLoader[int, BookingSlot | None]:
         return _by_id_loader(self._reads, slot_service.get_by_ids)
 
     @cached_property
-    def booking(self) -> DataLoader[int, Booking | None]:
+    def booking(self) -> BatchLoader[int, Booking | None]:
         return _by_id_loader(self._reads, booking_service.get_by_ids)
 
     @cached_property
-    def record(self) -> DataLoader[int, Record | None]:
+    def record(self) -> BatchLoader[int, Record | None]:
         return _by_id_loader(self._reads, record_service.get_by_ids)
 
     @cached_property
-    def bookings_of_slot(self) -> DataLoader[ChildPageKey, list[Row[Any]]]:
+    def bookings_of_slot(self) -> BatchLoader[ChildPageKey, list[Row[Any]]]:
         return _page_loader(self._reads, _booking_pages(by_slot=True))
 
     @cached_property
-    def bookings_of_user(self) -> DataLoader[ChildPageKey, list[Row[Any]]]:
+    def bookings_of_user(self) -> BatchLoader[ChildPageKey, list[Row[Any]]]:
         return _page_loader(self._reads, _booking_pages(by_slot=False))
 
     @cached_property
-    def booking_count_of_slot(self) -> DataLoader[ChildCountKey, int]:
+    def booking_count_of_slot(self) -> BatchLoader[ChildCountKey, int]:
         return _count_loader(self._reads, _booking_counts(by_slot=True))
 
     @cached_property
-    def booking_count_of_user(self) -> DataLoader[ChildCountKey, int]:
+    def booking_count_of_user(self) -> BatchLoader[ChildCountKey, int]:
         return _count_loader(self._reads, _booking_counts(by_slot=False))
 
     @cached_property
-    def records_of_booking(self) -> DataLoader[ChildPageKey, list[Row[Any]]]:
+    def records_of_booking(self) -> BatchLoader[ChildPageKey, list[Row[Any]]]:
         return _page_loader(self._reads, _record_pages(by_booking=True))
 
     @cached_property
-    def records_of_user(self) -> DataLoader[ChildPageKey, list[Row[Any]]]:
+    def records_of_user(self) -> BatchLoader[ChildPageKey, list[Row[Any]]]:
         return _page_loader(self._reads, _record_pages(by_booking=False))
 
     @cached_property
-    def record_count_of_booking(self) -> DataLoader[ChildCountKey, int]:
+    def record_count_of_booking(self) -> BatchLoader[ChildCountKey, int]:
         return _count_loader(self._reads, _record_counts(by_booking=True))
 
     @cached_property
-    def record_count_of_user(self) -> DataLoader[ChildCountKey, int]:
+    def record_count_of_user(self) -> BatchLoader[ChildCountKey, int]:
         return _count_loader(self._reads, _record_counts(by_booking=False))
 
     def clear(self) -> None:
         """Drop every cached value and pending batch reference (see Context.release_loaders)."""
         for loader in vars(self).values():
-            if isinstance(loader, DataLoader):
-                loader.clear_all()
-                loader.batch = None
+            if isinstance(loader, BatchLoader):
+                loader.clear()

@@ -11,13 +11,13 @@ from typing import Any, NamedTuple, TypeVar, cast
 
 import strawberry
 from sqlalchemy import Row
-from strawberry.dataloader import DataLoader
 
 from graphql_api import models
 from graphql_api.db import Base
 from graphql_api.errors import Forbidden
 from graphql_api.graphql import ids
 from graphql_api.graphql.batching import FieldsRead, PlannedArguments, batched
+from graphql_api.graphql.batchloader import BatchLoader
 from graphql_api.graphql.context import Context
 from graphql_api.graphql.loaders import ChildCountKey, ChildPageKey
 from graphql_api.graphql.types.base import (
@@ -197,8 +197,8 @@ async def _bookings(context: Context, pks: Sequence[int | None]) -> list[Booking
 
 
 async def _children(
-    pages: DataLoader[ChildPageKey, list[Any]],
-    counts: DataLoader[ChildCountKey, int],
+    pages: BatchLoader[ChildPageKey, list[Any]],
+    counts: BatchLoader[ChildCountKey, int],
     parent_ids: Sequence[int],
     page: PageRequest,
     status: BookingStatus | None,
