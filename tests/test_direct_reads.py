@@ -327,9 +327,22 @@ def test_parameter_layouts_give_what_sqlalchemy_expands() -> None:
         (dated, {"parent_ids": [1, 2], "after": when, "status": BookingStatus.CONFIRMED}),
         (dated, {"parent_ids": [3, 4], "after": when, "status": BookingStatus.CANCELLED}),
     ]
+    # SQLite's LIMIT comes with an OFFSET of the statement's own: a constant of the layout.
+    limited = fetch._Prepared(
+        select(User.__table__).order_by(User.id).limit(bindparam("limit")), dialect
+    )
+    cases += [(limited, {"limit": 2}), (limited, {"limit": 7})]
     for prepared, params in cases:
         assert prepared.parameters(params) == prepared.expand(params)
     assert len(by_ids.layouts) == 3  # lengths 1, 3 and 0
+    (layout,) = [limited.layouts.get(("limit",))]
+    assert layout is not None and layout is not fetch._UNCACHED
+    assert [index for _name, index, _p in layout[1]] == [-1, fetch._CONSTANT]
+    # A value made at each execution (a bind's callable) cannot be kept.
+    made = fetch._Prepared(
+        select(User.__table__).where(User.id == bindparam("now", callable_=lambda: 5)), dialect
+    )
+    assert made.parameters({}) == made.expand({}) and made.layouts.get(()) is fetch._UNCACHED
 
 
 def test_parameters_sqlalchemy_renders_into_the_sql_are_expanded_every_time() -> None:

@@ -85,6 +85,9 @@ class _Prepared:
         sql, places = layout
         positional = []
         for name, index, process in places:
+            if index == _CONSTANT:  # the statement's own value, processed already
+                positional.append(process)
+                continue
             value = params[name] if index < 0 else params[name][index]
             positional.append(value if process is None else process(value))
         return sql, positional
@@ -113,8 +116,10 @@ class _Marker:
         self.index = index
 
 
-# (name, list index or -1, bind processor or None) for each positional parameter.
-_Layout = tuple[str, list[tuple[str, int, Callable[[Any], Any] | None]]]
+# (name, list index or -1, bind processor or None) for each positional parameter; for a value
+# of the statement's own (_CONSTANT), (name, _CONSTANT, the value as sent).
+_Layout = tuple[str, list[tuple[str, int, Any]]]
+_CONSTANT = -2
 _UNCACHED: _Layout = ("", [])  # (by identity) parameters of this shape are expanded each time
 
 
@@ -122,9 +127,11 @@ def _layout(prepared: _Prepared, params: Mapping[str, Any]) -> _Layout:
     """Where each positional parameter of the expanded statement comes from, for parameters of
     this shape (the same names, lists of the same lengths): rendering the expanding `IN (...)`
     lists (`construct_expanded_state`) was ~10-20 µs of each statement, the same text every
-    time for the same list lengths. Found by expanding markers; _UNCACHED when a value does not
-    come back as a marker (SQLAlchemy processed it, or could not render it), or the statement
-    renders values into its text (literal_execute): then every call expands."""
+    time for the same list lengths. Found by expanding markers; a value that does not come back
+    as a marker is kept as it is sent if it is the statement's own fixed value (not one of
+    ours, not made per execution). _UNCACHED when SQLAlchemy processed one of ours or could not
+    render it, or the statement renders values into its text (literal_execute): then every call
+    expands."""
     if prepared.compiled.literal_execute_params:
         # Values rendered into the text: a type's literal rendering might turn a marker into
         # text without failing, and the text would then be kept. Such statements expand.
@@ -144,12 +151,19 @@ def _layout(prepared: _Prepared, params: Mapping[str, Any]) -> _Layout:
     )
     if expanded.positiontup is None:
         return _UNCACHED
-    places = []
+    places: list[tuple[str, int, Any]] = []
     for name in expanded.positiontup:
         marker = expanded.parameters[name]
-        if type(marker) is not _Marker:
-            return _UNCACHED
-        places.append((marker.name, marker.index, processors.get(name)))
+        if type(marker) is _Marker:
+            places.append((marker.name, marker.index, processors.get(name)))
+            continue
+        own = prepared.compiled.binds.get(name)
+        if name in params or own is None or own.callable is not None:
+            return _UNCACHED  # a value SQLAlchemy made of ours, or one made at each execution
+        # The statement's own fixed value (the OFFSET 0 SQLite's LIMIT comes with): the same
+        # in every execution of this compiled statement.
+        process = processors.get(name)
+        places.append((name, _CONSTANT, marker if process is None else process(marker)))
     return expanded.statement, places
 
 
