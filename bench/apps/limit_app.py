@@ -105,8 +105,11 @@ WHERE rn <= ? ORDER BY booking_id, rn"""
 
 async def _all(conn: Any, sql: str, params: tuple[Any, ...]) -> list[Any]:
     """All rows of one statement on the driver connection, in one hand-off to aiosqlite's
-    thread (SQLAlchemy's exec_driver_sql: three, plus its cursor and result wrappers)."""
-    raw = await conn.get_raw_connection()
+    thread (SQLAlchemy's exec_driver_sql: three, plus its cursor and result wrappers). The
+    driver connection of the live connection is read directly, as services/fetch.py does
+    (get_raw_connection spawns a greenlet per call)."""
+    sync = conn.sync_connection
+    raw = await conn.get_raw_connection() if sync.invalidated or sync.closed else sync.connection
     return list(await raw.driver_connection.execute_fetchall(sql, params))
 
 
