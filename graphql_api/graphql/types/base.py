@@ -151,9 +151,9 @@ def connection_of_edges(
 ) -> Connection[N]:
     """A connection from a page of rows and their edges, built already (same order)."""
     rows = page.items
-    return _new_connection(
+    return new_connection(
         edges=edges,
-        page_info=_new_page_info(
+        page_info=new_page_info(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,
             _start=rows[0] if rows else None,
@@ -165,9 +165,9 @@ def connection_of_edges(
 
 
 # Built for every page and every row of one: see construct.py.
-_new_connection = constructor(Connection)
+new_connection = constructor(Connection)
 _new_edge = constructor(Edge)
-_new_page_info = constructor(PageInfo)
+new_page_info = constructor(PageInfo)
 
 
 def id_cursor(row: object) -> Cursor:
