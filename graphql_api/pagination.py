@@ -58,7 +58,8 @@ class Cursor:
 class PageRequest(NamedTuple):
     """A page to read. A named tuple, not a dataclass: it is a part of the page loaders' keys,
     hashed a few times per parent, and a tuple's hash is C (a frozen dataclass's is a Python
-    call: ~40 per bench/ Q-small request, ~2,200 per Q-large)."""
+    call: ~40 per bench/ Q-small request, ~2,200 per Q-large). A page after a cursor still
+    hashes its Cursor in Python, as a status filter does its enum."""
 
     first: int
     after: Cursor | None

@@ -31,8 +31,7 @@ async def test_keys_asked_for_in_the_same_turns_are_one_batch_in_first_asked_ord
     load = Recorder()
     loader = BatchLoader(load)
 
-    async def later() -> list[str]:
-        await asyncio.sleep(0)  # the next turn of the event loop: still the same batch
+    async def later() -> list[str]:  # a task's first step: the next turn, still this batch
         return await loader.load_many([5, 1])
 
     one, many, other = await asyncio.gather(loader.load(3), loader.load_many([1, 2, 3]), later())
@@ -99,3 +98,30 @@ async def test_keys_of_a_batch_cut_off_are_asked_for_again() -> None:
     load.gate.set()
     assert await loader.load(7) == "v7"
     assert load.batches == [[7], [7]]
+
+
+async def test_a_batch_cut_off_before_it_started_does_not_hang_its_keys() -> None:
+    load = Recorder()
+    loader = BatchLoader(load)
+    waiting = loader.load(3)
+    await asyncio.sleep(0)  # the dispatch task exists but has not taken its first step
+    (dispatch,) = loader._tasks
+    dispatch.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert load.batches == []  # it never ran
+    assert await loader.load_many([3, 4]) == ["v3", "v4"]  # a new batch, not the dead one
+    assert load.batches == [[3, 4]]
+
+
+async def test_single_loads_are_futures_gathered_without_a_task_each() -> None:
+    """`load` hands out futures (each connection's totalCount gathers one per parent)."""
+    load = Recorder()
+    loader = BatchLoader(load)
+    before = len(asyncio.all_tasks())
+    pending = [loader.load(key) for key in range(50)]
+    assert all(isinstance(item, asyncio.Future) for item in pending)
+    gathered = asyncio.gather(*pending)
+    assert len(asyncio.all_tasks()) == before  # (the dispatch task comes a turn later)
+    assert await gathered == [f"v{key}" for key in range(50)]
+    assert load.batches == [list(range(50))]

@@ -446,21 +446,29 @@ asyncio.run(main())
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_null_columns_are_left_out_of_the_sql_and_come_back_as_none(api: Api) -> None:
     """fetch.rows sends a page's `NULL AS name` columns (nobody reads them) as no column at all
-    and puts None back in their places: the rows are the ones SQLAlchemy's path gives. Where
-    the statement needs such a column (ORDER BY its label) or has nothing else, it is sent
-    whole."""
-    from sqlalchemy import null
+    and puts None back in their places, for statements that opt in: the rows are the ones
+    SQLAlchemy's path gives. Where the statement needs such a column (ORDER BY its label), has
+    nothing else, or did not opt in, it is sent whole."""
+    from sqlalchemy import null, text
 
     user = await api.user()
     users = User.__table__
+    unsent = {fetch.NULL_COLUMNS_UNSENT: True}
     shapes = {
         "some null": select(
             users.c.id, null().label("a"), users.c.email, null().label("b"), users.c.role
-        ).where(users.c.id == user.id),
+        )
+        .where(users.c.id == user.id)
+        .execution_options(**unsent),
         "ordered by a null": select(users.c.id, null().label("a"))
         .where(users.c.id == user.id)
-        .order_by("a"),
-        "only nulls": select(null().label("a"), null().label("b")),
+        .order_by("a")
+        .execution_options(**unsent),
+        "only nulls": select(null().label("a"), null().label("b")).execution_options(**unsent),
+        # Not opted in: `ORDER BY 2` would mean another column without the NULL.
+        "positional order, not opted in": select(users.c.id, null().label("a"), users.c.email)
+        .where(users.c.id == user.id)
+        .order_by(text("2")),
     }
     engine = api.db.engine
     for name, statement in shapes.items():
@@ -481,3 +489,21 @@ async def test_null_columns_are_left_out_of_the_sql_and_come_back_as_none(api: A
     async with _reads_engine(api.db).connect() as connection:
         (row,) = await fetch.rows(connection, some, {})
     assert row == (user.id, None, user.email, None, Role.CUSTOMER)  # not vacuous
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_a_read_on_an_invalidated_connection_reconnects_as_sqlalchemy_would(
+    api: Api,
+) -> None:
+    """fetch.rows reads a live connection's driver connection directly; an invalidated one
+    goes through get_raw_connection, which reconnects (SQLAlchemy's own behaviour)."""
+    user = await api.user()
+    statement = select(User.__table__.c.email).where(User.__table__.c.id == user.id)
+    async with _reads_engine(api.db).connect() as connection:
+        assert [tuple(r) for r in await fetch.rows(connection, statement, {})] == [(user.email,)]
+        before = (await connection.get_raw_connection()).driver_connection
+        await connection.invalidate()
+        assert connection.invalidated
+        assert [tuple(r) for r in await fetch.rows(connection, statement, {})] == [(user.email,)]
+        after = (await connection.get_raw_connection()).driver_connection
+    assert after is not before  # a new driver connection, not the invalidated one

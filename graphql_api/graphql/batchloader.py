@@ -6,12 +6,13 @@ for a whole level at once (`load_many` of every parent's key), so that per-key m
 most of a loader's cost: a slot list's 10 bookings pages, 50 staff and 500 records pages in
 bench/'s Q-large.
 
-Here a batch is the keys asked for while it was gathering and one future for all their values;
+Here a batch is the keys asked for while it was gathering and one future for all their values
+(`load_many` waits on it; `load` gives each caller a future of its own, for gathering);
 the cache maps each key to its batch and place. The rest is what the DataLoader does, as the
 schema relies on it:
 - batching window: the first key of a batch schedules its dispatch with `call_soon`, which
-  starts it as a task, so every key asked for in this and the next turn of the event loop
-  joins it (the viewer and a slot list's staff, say, are one statement);
+  starts it as a task, so every key asked for until that task's first step (about two turns
+  of the event loop) joins it (the viewer and a slot list's staff, say, are one statement);
 - every key is loaded at most once per loader (a request), a failure included: a batch that
   raised raises again for each of its keys;
 - `load_fn` gets distinct keys in the order first asked and returns one value per key.
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from functools import partial
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -45,6 +47,18 @@ class _Batch(Generic[K, T]):
     def __init__(self, future: asyncio.Future[list[T]]) -> None:
         self.keys: list[K] = []
         self.future = future
+
+
+def _settle(answer: asyncio.Future[T], place: int, source: asyncio.Future[list[T]]) -> None:
+    """One key's future from its batch's."""
+    if answer.cancelled():
+        return
+    if source.cancelled():
+        answer.cancel()
+    elif (error := source.exception()) is not None:
+        answer.set_exception(error)
+    else:
+        answer.set_result(source.result()[place])
 
 
 async def _values(batch: _Batch[K, T]) -> list[T]:
@@ -66,9 +80,18 @@ class BatchLoader(Generic[K, T]):
         # Dispatch tasks, kept until done (the event loop holds only weak references).
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def load(self, key: K) -> T:
+    def load(self, key: K) -> asyncio.Future[T]:
+        """The key's value, as a future of its own (not a coroutine): gathering many of them
+        (each connection's `totalCount`, say) makes no task per key, and a cancelled caller
+        cancels only its own future."""
         batch, place = self._place(key)
-        return (await _values(batch))[place]
+        source = batch.future
+        answer: asyncio.Future[T] = source.get_loop().create_future()
+        if source.done():
+            _settle(answer, place, source)
+        else:
+            source.add_done_callback(partial(_settle, answer, place))
+        return answer
 
     async def load_many(self, keys: Sequence[K]) -> list[T]:
         found: list[T] = []
@@ -96,7 +119,16 @@ class BatchLoader(Generic[K, T]):
     def _start(self, batch: _Batch[K, T]) -> None:
         task = asyncio.ensure_future(self._dispatch(batch))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(partial(self._ended, batch))
+
+    def _ended(self, batch: _Batch[K, T], task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        # Cut off (cancelled, even before its first step, or a BaseException): its callers
+        # are cancelled, and its keys are asked for again by the next caller (_place).
+        if not batch.future.done():
+            batch.future.cancel()
+        if self._gathering is batch:
+            self._gathering = None
 
     async def _dispatch(self, batch: _Batch[K, T]) -> None:
         if self._gathering is batch:
@@ -106,9 +138,6 @@ class BatchLoader(Generic[K, T]):
             values = list(await self._load_fn(batch.keys))
             if len(values) != len(batch.keys):
                 raise WrongNumberOfValues(len(batch.keys), len(values))
-        except asyncio.CancelledError:
-            future.cancel()  # its callers are cancelled with it
-            raise
         except Exception as error:
             future.set_exception(error)
             future.exception()  # retrieved: a batch no one awaits again logs no warning

@@ -6,7 +6,8 @@ per column) plus aiosqlite's three hand-offs to its thread (execute, fetchall, c
 a slot's 100 bookings with their customers, 0.64 ms through `connection.execute(...).all()`,
 0.47 ms here). On SQLite with an uninstrumented engine, `rows` sends the same compiled
 statement, with the same bind and result processing, through `aiosqlite`'s `execute_fetchall`
-(one hand-off) and returns named tuples.
+(one hand-off) and returns named tuples; a statement that opts in (NULL_COLUMNS_UNSENT) is sent
+without its `NULL AS name` columns, which come back as None all the same.
 
 Everything else takes SQLAlchemy's path, unchanged: PostgreSQL, ORM sessions (they may have
 pending changes to flush), a connection that would BEGIN first, engines with
@@ -179,6 +180,13 @@ def _result_processor(impl: TypeEngine[Any], dialect: Dialect) -> Callable[[Any]
     return impl.result_processor(dialect, None)
 
 
+# The execution option by which a statement lets `rows` leave its `NULL AS name` columns out of
+# the SQL: its ORDER BY, GROUP BY and HAVING refer to no column by position or in text (`ORDER
+# BY 2` or text("x") would then mean another column, or none). The page statements built with
+# queries.or_null set it.
+NULL_COLUMNS_UNSENT = "graphql_api_null_columns_unsent"
+
+
 def _compiled_without_null_columns(
     statement: Select[Any], columns: Sequence[Any], dialect: Dialect
 ) -> tuple[SQLCompiler, list[int | None]]:
@@ -189,11 +197,12 @@ def _compiled_without_null_columns(
     Pages select the columns nobody reads as NULL (services/queries.or_null) so their rows
     keep one shape; SQLite still carried those NULLs through the window and the sort, ~0.5 µs
     a row (a slot's bookings page for bench/'s Q-small: 6 of its 13 columns, ~15% of the
-    statement's time). A NULL has no FROM, so dropping one changes no other part of the
-    statement; if the rest does not compile without it (a label reference to it), or every
-    column is NULL, the statement is sent as it is."""
+    statement's time). Only for statements that opt in (NULL_COLUMNS_UNSENT); a NULL has no
+    FROM, so dropping one changes nothing else there. If the rest does not compile without
+    them, or every column is NULL, the statement is sent as it is."""
     constant = [isinstance(c, Label) and isinstance(c.element, Null) for c in columns]
-    if any(constant) and not all(constant):
+    opted_in = statement.get_execution_options().get(NULL_COLUMNS_UNSENT, False)
+    if opted_in and any(constant) and not all(constant):
         kept = [column for column, null in zip(columns, constant, strict=True) if not null]
         try:
             shorter = statement.with_only_columns(*kept, maintain_column_froms=False)
@@ -220,15 +229,23 @@ def _rows_converter(
     generated comprehension per statement (`[new(Row, (r[0], p1(r[1]), ...)) for r in raw]`):
     no per-row list copy, loop over processors or `_make` call, ~2x cheaper than the generic
     loop on a slot's bookings page. `places[i]` is where column i is in the driver's row, None
-    for a NULL left out of the SQL (_without_null_columns). The source holds only positions
+    for a NULL left out of the SQL (_compiled_without_null_columns). The source holds only positions
     and fixed names."""
     columns = ", ".join(
-        "None" if place is None else f"p{i}(r[{place}])" if i in processors else f"r[{place}]"
+        # A NULL left out: its processor's answer for None (c<i>, once), else None.
+        (f"c{i}" if i in processors else "None")
+        if place is None
+        else f"p{i}(r[{place}])"
+        if i in processors
+        else f"r[{place}]"
         for i, place in enumerate(places)
     )
     values = f"({columns},)" if places else "()"
     source = f"def convert(raw):\n    return [new(Row, {values}) for r in raw]\n"
     namespace: dict[str, Any] = {f"p{i}": process for i, process in processors.items()}
+    for i, place in enumerate(places):
+        if place is None and i in processors:
+            namespace[f"c{i}"] = processors[i](None)
     namespace.update(new=tuple.__new__, Row=row_type)
     exec(source, namespace)  # noqa: S102 - generated from integers only, see above
     convert: Callable[[Sequence[Sequence[Any]]], list[Any]] = namespace["convert"]

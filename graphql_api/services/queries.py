@@ -137,6 +137,8 @@ def first_n_per_parent_query(
         .select_from(source)
         .where(ranked.c.rank <= bindparam("limit"))
         .order_by(ranked.c[parent.key], ranked.c.rank)
+        # No positional or textual ORDER BY: its NULL columns need not be sent (fetch.py).
+        .execution_options(**{fetch.NULL_COLUMNS_UNSENT: True})
     )
     return PageQuery(statement, itemgetter(column_position(model, parent.key)))
 
