@@ -173,13 +173,21 @@ class Server:
                 command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
             )
 
-    def wait_ready(self, timeout: float = 240) -> None:
-        """Wait for /healthz, then pin the process (start-up runs on every CPU: it is faster)."""
+    def wait_ready(self, timeout: float = 240, *, port_retries: int = 3) -> None:
+        """Wait for /healthz, then pin the process (start-up runs on every CPU: it is faster).
+
+        The port is found free before the server binds it, and something else (another
+        connection's ephemeral port) may take it in between: a server that exits on "address
+        already in use" is started again on another port."""
         assert self.process is not None
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
                 tail = self.log.read_text(errors="replace")[-3000:] if self.log else ""
+                if "address already in use" in tail and port_retries > 0:
+                    port_retries -= 1
+                    self.start()
+                    continue
                 raise RuntimeError(
                     f"server {self.name} exited with {self.process.returncode}:\n{tail}"
                 )
