@@ -102,10 +102,19 @@ def graphene_python() -> Path:
     return python
 
 
+# Ports handed out in this process: a server restarted on a new port (see Server.wait_ready)
+# must not get the port of another server that has not bound it yet.
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def cpus() -> list[int]:
@@ -139,12 +148,13 @@ class Server:
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    log_from: int = 0  # where this attempt's output starts in the log
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
+    def start(self, *, again: bool = False) -> None:
         self.port = free_port()
         self.log = RESULTS / "logs" / f"{self.name}.log"
         self.log.parent.mkdir(parents=True, exist_ok=True)
@@ -168,7 +178,10 @@ class Server:
             "--timeout-graceful-shutdown",
             "5",
         ]
-        with open(self.log, "wb") as out:
+        with open(self.log, "ab" if again else "wb") as out:  # a restart follows the failure
+            out.write(f"--- starting on port {self.port}\n".encode())
+            out.flush()
+            self.log_from = out.tell()
             self.process = subprocess.Popen(
                 command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
             )
@@ -183,10 +196,11 @@ class Server:
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
-                tail = self.log.read_text(errors="replace")[-3000:] if self.log else ""
+                text = self.log.read_bytes()[self.log_from :] if self.log else b""
+                tail = text.decode(errors="replace")[-3000:]  # this attempt's output only
                 if "address already in use" in tail and port_retries > 0:
                     port_retries -= 1
-                    self.start()
+                    self.start(again=True)
                     continue
                 raise RuntimeError(
                     f"server {self.name} exited with {self.process.returncode}:\n{tail}"

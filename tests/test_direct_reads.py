@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import String, TypeDecorator, bindparam, column, event, select, table, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import Label
 
 from graphql_api.config import Settings
 from graphql_api.db import Database, create_database
@@ -465,6 +466,11 @@ async def test_null_columns_are_left_out_of_the_sql_and_come_back_as_none(api: A
         .order_by("a")
         .execution_options(**unsent),
         "only nulls": select(null().label("a"), null().label("b")).execution_options(**unsent),
+        # A NULL of a type whose result processor answers something for it: left out, and
+        # each row gets that answer, as SQLAlchemy's path gives it.
+        "typed null": select(users.c.id, Label("t", null(), type_=_AnswersForNull()))
+        .where(users.c.id == user.id)
+        .execution_options(**unsent),
         # Not opted in: `ORDER BY 2` would mean another column without the NULL.
         "positional order, not opted in": select(users.c.id, null().label("a"), users.c.email)
         .where(users.c.id == user.id)
@@ -484,11 +490,22 @@ async def test_null_columns_are_left_out_of_the_sql_and_come_back_as_none(api: A
         assert [tuple(row) for row in direct] == [tuple(row) for row in expected], name
         assert [row._fields for row in direct] == [tuple(row._fields) for row in expected], name
         assert len(sent) == 1, name
-        assert ("NULL" in sent[0]) is (name != "some null"), (name, sent[0])
+        assert ("NULL" in sent[0]) is (name not in ("some null", "typed null")), (name, sent[0])
     some = shapes["some null"]
     async with _reads_engine(api.db).connect() as connection:
         (row,) = await fetch.rows(connection, some, {})
     assert row == (user.id, None, user.email, None, Role.CUSTOMER)  # not vacuous
+    async with _reads_engine(api.db).connect() as connection:
+        (typed,) = await fetch.rows(connection, shapes["typed null"], {})
+    assert tuple(typed) == (user.id, "none!")
+
+
+class _AnswersForNull(TypeDecorator[str]):
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> str:
+        return "none!" if value is None else str(value)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

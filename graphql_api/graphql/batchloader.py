@@ -57,6 +57,7 @@ def _settle(answer: asyncio.Future[T], place: int, source: asyncio.Future[list[T
         answer.cancel()
     elif (error := source.exception()) is not None:
         answer.set_exception(error)
+        answer.exception()  # retrieved: a key's future no one awaits logs no warning
     else:
         answer.set_result(source.result()[place])
 
@@ -123,8 +124,10 @@ class BatchLoader(Generic[K, T]):
 
     def _ended(self, batch: _Batch[K, T], task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
-        # Cut off (cancelled, even before its first step, or a BaseException): its callers
-        # are cancelled, and its keys are asked for again by the next caller (_place).
+        if not task.cancelled():
+            task.exception()  # (a BaseException _dispatch let through: it reached the callers)
+        # Cut off before its first step (cancelled): its callers are cancelled, and its keys
+        # are asked for again by the next caller (_place).
         if not batch.future.done():
             batch.future.cancel()
         if self._gathering is batch:
@@ -141,6 +144,11 @@ class BatchLoader(Generic[K, T]):
         except Exception as error:
             future.set_exception(error)
             future.exception()  # retrieved: a batch no one awaits again logs no warning
+        except BaseException:
+            # Cancelled (or worse): cancel the callers now, before anyone else joins this
+            # batch; the next caller of its keys starts a new one (_place).
+            future.cancel()
+            raise
         else:
             future.set_result(values)
 

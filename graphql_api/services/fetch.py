@@ -232,8 +232,8 @@ def _rows_converter(
     for a NULL left out of the SQL (_compiled_without_null_columns). The source holds only positions
     and fixed names."""
     columns = ", ".join(
-        # A NULL left out: its processor's answer for None (c<i>, once), else None.
-        (f"c{i}" if i in processors else "None")
+        # A NULL left out: its processor's answer for None, else None.
+        (f"p{i}(None)" if i in processors else "None")
         if place is None
         else f"p{i}(r[{place}])"
         if i in processors
@@ -243,9 +243,6 @@ def _rows_converter(
     values = f"({columns},)" if places else "()"
     source = f"def convert(raw):\n    return [new(Row, {values}) for r in raw]\n"
     namespace: dict[str, Any] = {f"p{i}": process for i, process in processors.items()}
-    for i, place in enumerate(places):
-        if place is None and i in processors:
-            namespace[f"c{i}"] = processors[i](None)
     namespace.update(new=tuple.__new__, Row=row_type)
     exec(source, namespace)  # noqa: S102 - generated from integers only, see above
     convert: Callable[[Sequence[Sequence[Any]]], list[Any]] = namespace["convert"]
