@@ -90,10 +90,13 @@ class Page(Generic[T]):
 
     @classmethod
     def from_overfetch(cls, rows: list[T], request: PageRequest) -> Page[T]:
-        """`rows` was fetched with LIMIT `request.limit`: a row past `first` (the probe) only
-        says there is more."""
-        return cls(
-            items=rows[: request.first],
-            has_next=len(rows) > request.first,
-            has_previous=request.after is not None,
-        )
+        items, has_next = overfetched(rows, request)
+        return cls(items=items, has_next=has_next, has_previous=request.after is not None)
+
+
+def overfetched(rows: list[T], request: PageRequest) -> tuple[list[T], bool]:
+    """The page's rows and whether there is a next page, of `rows` fetched with LIMIT
+    `request.limit`: a row past `first` (the probe) only says there is more. (Nested pages
+    call this per parent without building a Page.)"""
+    has_next = len(rows) > request.first
+    return (rows[: request.first] if has_next else rows), has_next

@@ -32,6 +32,7 @@ from bench.apps.common import StatementCounter, bearer, disposing, healthz, sett
 from graphql_api import security
 from graphql_api.db import UTCDateTime, create_database, utcnow
 from graphql_api.models import User
+from graphql_api.services import fetch
 
 config = settings()
 db = create_database(config)
@@ -106,11 +107,9 @@ WHERE rn <= ? ORDER BY booking_id, rn"""
 async def _all(conn: Any, sql: str, params: tuple[Any, ...]) -> list[Any]:
     """All rows of one statement on the driver connection, in one hand-off to aiosqlite's
     thread (SQLAlchemy's exec_driver_sql: three, plus its cursor and result wrappers). The
-    driver connection of the live connection is read directly, as services/fetch.py does
-    (get_raw_connection spawns a greenlet per call)."""
-    sync = conn.sync_connection
-    raw = await conn.get_raw_connection() if sync.invalidated or sync.closed else sync.connection
-    return list(await raw.driver_connection.execute_fetchall(sql, params))
+    driver connection is found as the product's reads find it (fetch.driver_connection)."""
+    driver = await fetch.driver_connection(conn)
+    return list(await driver.execute_fetchall(sql, params))
 
 
 async def _viewer_is_staff(conn: Any, authorization: str | None) -> str | None:

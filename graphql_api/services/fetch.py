@@ -229,8 +229,8 @@ def _rows_converter(
     generated comprehension per statement (`[new(Row, (r[0], p1(r[1]), ...)) for r in raw]`):
     no per-row list copy, loop over processors or `_make` call, ~2x cheaper than the generic
     loop on a slot's bookings page. `places[i]` is where column i is in the driver's row, None
-    for a NULL left out of the SQL (_compiled_without_null_columns). The source holds only positions
-    and fixed names."""
+    for a NULL left out of the SQL (_compiled_without_null_columns). The source holds only
+    positions and fixed names."""
     columns = ", ".join(
         # A NULL left out: its processor's answer for None, else None.
         (f"p{i}(None)" if i in processors else "None")
@@ -282,16 +282,7 @@ async def rows(reader: Reader, statement: Select[Any], params: Mapping[str, Any]
     dialect = reader.dialect
     prepared = _prepared(statement, dialect)
     sql, positional = prepared.parameters(params)
-    sync = reader.sync_connection
-    assert sync is not None  # (_direct)
-    if sync.invalidated or sync.closed:
-        raw = await reader.get_raw_connection()  # SQLAlchemy's way: it reconnects or raises
-    else:
-        # A live connection: `connection` returns it without any I/O, so no greenlet is needed
-        # (get_raw_connection spawns one per call, ~10 µs, three times per bench/ Q-small).
-        raw = sync.connection
-    driver = raw.driver_connection
-    assert driver is not None
+    driver = await driver_connection(reader)
     try:
         found = await driver.execute_fetchall(sql, positional)
     except Exception as error:
@@ -300,6 +291,21 @@ async def rows(reader: Reader, statement: Select[Any], params: Mapping[str, Any]
             raise
         raise wrapped from error
     return prepared.rows(found)
+
+
+async def driver_connection(connection: AsyncConnection) -> Any:
+    """The driver's connection under `connection` (aiosqlite's, here), as
+    `(await connection.get_raw_connection()).driver_connection` gives it."""
+    sync = connection.sync_connection
+    if sync is None or sync.invalidated or sync.closed:
+        raw = await connection.get_raw_connection()  # SQLAlchemy's way: it reconnects or raises
+    else:
+        # A live connection: `connection` returns it without any I/O, so no greenlet is needed
+        # (get_raw_connection spawns one per call, ~10 µs, three times per bench/ Q-small).
+        raw = sync.connection
+    driver = raw.driver_connection
+    assert driver is not None
+    return driver
 
 
 async def _as_sqlalchemy_error(

@@ -137,10 +137,14 @@ def first_n_per_parent_query(
         .select_from(source)
         .where(ranked.c.rank <= bindparam("limit"))
         .order_by(ranked.c[parent.key], ranked.c.rank)
-        # No positional or textual ORDER BY: its NULL columns need not be sent (fetch.py).
-        .execution_options(**{fetch.NULL_COLUMNS_UNSENT: True})
+        .execution_options(**NULLS_UNSENT)
     )
     return PageQuery(statement, itemgetter(column_position(model, parent.key)))
+
+
+# For a statement with `or_null` columns and no positional or textual ORDER BY, GROUP BY or
+# HAVING: its NULL columns need not be sent at all (fetch.NULL_COLUMNS_UNSENT).
+NULLS_UNSENT = {fetch.NULL_COLUMNS_UNSENT: True}
 
 
 def or_null(column: ColumnElement[Any] | None, name: str, omitted: frozenset[str]) -> Any:

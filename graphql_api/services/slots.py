@@ -121,8 +121,7 @@ def _list_query(shape: _Shape, after: bool, omitted: frozenset[str] = frozenset(
     return (
         query.order_by(BookingSlot.starts_at, BookingSlot.id)
         .limit(bindparam("limit"))
-        # No positional or textual ORDER BY: its NULL columns need not be sent (fetch.py).
-        .execution_options(**{fetch.NULL_COLUMNS_UNSENT: True})
+        .execution_options(**queries.NULLS_UNSENT)
     )
 
 

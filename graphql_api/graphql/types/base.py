@@ -140,22 +140,26 @@ def connection(
         new_edge(node=node, _row=row, _cursor_of=cursor_of)
         for row, node in zip(page.items, nodes, strict=True)
     ]
-    return connection_of_edges(page, edges, cursor_of, count)
+    return connection_of_edges(
+        page.items, page.has_next, page.has_previous, edges, cursor_of, count
+    )
 
 
 def connection_of_edges(
-    page: Page[Any],
+    rows: list[Any],
+    has_next: bool,
+    has_previous: bool,
     edges: list[Edge[N]],
     cursor_of: Callable[[object], Cursor],
     count: Callable[[], Awaitable[int]],
 ) -> Connection[N]:
-    """A connection from a page of rows and their edges, built already (same order)."""
-    rows = page.items
-    return new_connection(
+    """A connection from a page's rows and their edges, built already (same order). Takes the
+    page's parts rather than a Page: nested pages build one per parent."""
+    return _new_connection(
         edges=edges,
-        page_info=new_page_info(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
+        page_info=_new_page_info(
+            has_next_page=has_next,
+            has_previous_page=has_previous,
             _start=rows[0] if rows else None,
             _end=rows[-1] if rows else None,
             _cursor_of=cursor_of,
@@ -165,9 +169,9 @@ def connection_of_edges(
 
 
 # Built for every page and every row of one: see construct.py.
-new_connection = constructor(Connection)
+_new_connection = constructor(Connection)
 _new_edge = constructor(Edge)
-new_page_info = constructor(PageInfo)
+_new_page_info = constructor(PageInfo)
 
 
 def id_cursor(row: object) -> Cursor:
