@@ -372,18 +372,18 @@ async def test_plans_for_new_variable_values_reuse_the_row_builders(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each new page size (or cursor) plans the subtree again, but its levels have the shapes
-    of the ones before: no row builder is generated again (executor._BUILDERS)."""
-    from graphql_api.graphql import executor
+    of the ones before: no row builder is generated again (plans.BUILDERS)."""
+    from graphql_api.graphql import plans
 
     world = await _world(api)
     compiled: list[str] = []
-    original = executor._compile_row_builder
+    original = plans.compile_row_builder
 
     def counting(plan: Any) -> Any:
         compiled.append(plan.type_name)
         return original(plan)
 
-    monkeypatch.setattr(executor, "_compile_row_builder", counting)
+    monkeypatch.setattr(plans, "compile_row_builder", counting)
     query = VARIED.replace("Varied", "ReusedBuilders")  # a document no other test planned
     for n in (1, 2, 3):
         body = await _same(api, query, {"n": n, "withStaff": False}, world["staff"])

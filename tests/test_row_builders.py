@@ -1,4 +1,4 @@
-"""The planned executor's generated row builders (graphql/executor.py `_row_builder`) fill a
+"""The planned executor's generated row builders (graphql/plans.py `row_builder`) fill a
 level's rows as the general way (`_rows_checked`) does, and decline what it must check."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from graphql import GraphQLEnumType, GraphQLEnumValue
 from graphql.type.scalars import serialize_id, serialize_int, serialize_string
 
-from graphql_api.graphql import executor
+from graphql_api.graphql import plans
 
 
 class Color(enum.Enum):
@@ -33,15 +33,15 @@ def _enum_type(names: dict[str, Color]) -> GraphQLEnumType:
     return found
 
 
-def _plan(color: GraphQLEnumType) -> executor.ObjectPlan:
-    leaves: list[executor.Leaf] = [
+def _plan(color: GraphQLEnumType) -> plans.ObjectPlan:
+    leaves: list[plans.Leaf] = [
         ("id", "id", serialize_id, True, str),
         ("label", "name", serialize_string, False, str),
         ("size", "size", serialize_int, False, None),
-        ("color", "color", executor._output_coercion(color), True, None),
+        ("color", "color", plans.output_coercion(color), True, None),
     ]
     keys = ["__typename", "id", "label", "child", "size", "color"]
-    return executor.ObjectPlan(
+    return plans.ObjectPlan(
         "Thing",
         lambda value, _info: isinstance(value, Thing),
         keys,
@@ -57,8 +57,8 @@ def test_the_builder_fills_what_the_general_way_fills() -> None:
         Thing(id="1", name="a", size=3, color=Color.RED),
         Thing(id=2, name=None, size=None, color=Color.BLUE),  # an int id is coerced
     ]
-    built = executor._row_builder(plan)(parents)
-    assert built == executor._rows_checked(plan, parents)
+    built = plans.row_builder(plan)(parents)
+    assert built == plans.rows_checked(plan, parents)
     assert built is not None and [list(row) for row in built] == [plan.keys] * 2
     assert built[1] == {
         "__typename": "Thing",
@@ -73,8 +73,8 @@ def test_the_builder_fills_what_the_general_way_fills() -> None:
 def test_an_enum_answered_by_other_names_is_coerced_not_read() -> None:
     renamed = _enum_type({"CRIMSON": Color.RED, "NAVY": Color.BLUE})
     plan = _plan(renamed)
-    assert executor._output_coercion(renamed) not in executor._NAMED_BY_MEMBER
-    built = executor._row_builder(plan)([Thing(id="1", name="a", size=1, color=Color.RED)])
+    assert plans.output_coercion(renamed) not in plans.NAMED_BY_MEMBER
+    built = plans.row_builder(plan)([Thing(id="1", name="a", size=1, color=Color.RED)])
     assert built is not None and built[0]["color"] == "CRIMSON"
 
 
@@ -88,24 +88,24 @@ def test_an_enum_answered_by_other_names_is_coerced_not_read() -> None:
 )
 def test_values_graphql_core_would_refuse_fall_back(values: dict[str, Any]) -> None:
     plan = _plan(_enum_type({"RED": Color.RED, "BLUE": Color.BLUE}))
-    with pytest.raises(executor._Fallback):
-        executor._row_builder(plan)([Thing(**values)])
-    with pytest.raises(executor._Fallback):
-        executor._rows_checked(plan, [Thing(**values)])
+    with pytest.raises(plans.Fallback):
+        plans.row_builder(plan)([Thing(**values)])
+    with pytest.raises(plans.Fallback):
+        plans.rows_checked(plan, [Thing(**values)])
 
 
 def test_an_object_of_another_class_takes_the_general_way() -> None:
     plan = _plan(_enum_type({"RED": Color.RED, "BLUE": Color.BLUE}))
     other = Other(id="1", name="a", size=1, color=Color.RED)
-    assert executor._row_builder(plan)([other]) is None
-    assert executor._rows_checked(plan, [other])[0]["color"] == "RED"  # is_type_of accepts it
+    assert plans.row_builder(plan)([other]) is None
+    assert plans.rows_checked(plan, [other])[0]["color"] == "RED"  # is_type_of accepts it
     plan.is_type_of = lambda value, _info: False
-    with pytest.raises(executor._Fallback):
-        executor._rows_checked(plan, [other])
+    with pytest.raises(plans.Fallback):
+        plans.rows_checked(plan, [other])
 
 
 def test_attribute_names_that_cannot_be_written_in_code_are_never_generated() -> None:
     plan = _plan(_enum_type({"RED": Color.RED, "BLUE": Color.BLUE}))
     plan.leaves.append(("kind", "class", serialize_string, False, str))
     plan.keys.append("kind")
-    assert executor._row_builder(plan)([Thing(id="1", name="a", size=1, color=Color.RED)]) is None
+    assert plans.row_builder(plan)([Thing(id="1", name="a", size=1, color=Color.RED)]) is None

@@ -24,12 +24,8 @@ graphql-core so the middleware sees it.
 from __future__ import annotations
 
 import asyncio
-import keyword
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from enum import Enum
-from functools import cache
 from operator import attrgetter
 from typing import Any
 
@@ -49,13 +45,25 @@ from graphql.execution.executor import Executor
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from graphql.type.definition import GraphQLResolveInfoHelpers
-from graphql.type.scalars import serialize_boolean, serialize_id, serialize_string
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
-from graphql_api.graphql.batching import BatchResolver, batch_resolver_of, planned_arguments_of
+from graphql_api.graphql.batching import batch_resolver_of, planned_arguments_of
+from graphql_api.graphql.plans import (
+    UNCHANGED,
+    Fallback,
+    Leaf,
+    ObjectPlan,
+    Selection,
+    Shape,
+    exact_classes,
+    fill_leaves,
+    output_coercion,
+    row_builder,
+    rows_checked,
+)
 from graphql_api.lru import LRU
 
 log = logging.getLogger(__name__)
@@ -63,50 +71,6 @@ log = logging.getLogger(__name__)
 
 class _Unplannable(Exception):
     """This subtree has something only graphql-core executes."""
-
-
-class _Fallback(Exception):
-    """A value this executor does not complete itself (null in a non-null field, a value the
-    scalar refuses, an unexpected object): graphql-core will produce the error."""
-
-
-# --- plans ----------------------------------------------------------------------------------
-
-# How to complete one column of values: ("leaf", coerce) | ("object", ObjectPlan) |
-# ("list", shape) | ("non_null", shape).
-Shape = tuple[Any, ...]
-
-
-@dataclass(slots=True)
-class Selection:
-    key: str
-    field: str  # the Python name of the field: a plain attribute ...
-    batch: BatchResolver | None  # ... or, when set, a relation's batch form
-    arguments: dict[str, Any]
-    shape: Shape
-
-
-# Response key, attribute, coerce, non-null, and the type whose values coerce returns as they
-# are (str for String and ID, bool for Boolean; None for other scalars and enums).
-Leaf = tuple[str, str, Callable[[Any], Any], bool, type | None]
-
-
-# A level's rows from its objects, or None when the general way must check them.
-RowBuilder = Callable[[list[Any]], list[dict[str, Any]] | None]
-
-
-@dataclass(slots=True)
-class ObjectPlan:
-    type_name: str
-    is_type_of: Callable[[Any, Any], Any] | None
-    keys: list[str]
-    # Classes whose instances is_type_of accepts without looking (see _exact_classes).
-    exact: tuple[type, ...] = ()
-    typenames: list[str] = field(default_factory=list)
-    leaves: list[Leaf] = field(default_factory=list)
-    nested: list[Selection] = field(default_factory=list)
-    # Generated on first use (_row_builder): the level's rows, or None to take the general way.
-    build: RowBuilder | None = None
 
 
 class _AsyncWork:
@@ -149,63 +113,11 @@ def _leaf_column(
     named = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
     if not isinstance(named, GraphQLScalarType | GraphQLEnumType):
         return None
-    coerce = _output_coercion(named)
-    return (strawberry_field.python_name, coerce, non_null, _UNCHANGED.get(coerce))
+    coerce = output_coercion(named)
+    return (strawberry_field.python_name, coerce, non_null, UNCHANGED.get(coerce))
 
 
 # graphql-core's output coercions that return a value of this exact type as it is: most leaves
-# of an answer are strings, and skipping the call is ~a third of filling them.
-_UNCHANGED: dict[Callable[[Any], Any], type] = {
-    serialize_string: str,
-    serialize_id: str,
-    serialize_boolean: bool,
-}
-
-
-_enum_names: dict[GraphQLEnumType, Callable[[Any], Any]] = {}
-
-
-def _exact_classes(object_type: GraphQLObjectType) -> tuple[type, ...]:
-    """The Python classes of this GraphQL type (its class, and for a generic specialisation
-    such as `BookingEdge` the generic `Edge`). Strawberry's is_type_of accepts an instance of
-    them unless it was `strawberry.cast` to another type, which this API never does; checking
-    the class is ~10x cheaper per object than the call (3,000 objects per bench/ Q-large)."""
-    definition = object_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    origin = getattr(definition, "origin", None)
-    if not isinstance(origin, type):
-        return ()
-    concrete_of = getattr(definition, "concrete_of", None)
-    generic = getattr(concrete_of, "origin", None)
-    return (origin, generic) if isinstance(generic, type) else (origin,)
-
-
-def _output_coercion(leaf_type: GraphQLScalarType | GraphQLEnumType) -> Callable[[Any], Any]:
-    """The type's own output coercion; for enums a table of its answers per member, since
-    Strawberry's enum type searches all values on every call (5% of Q-large)."""
-    if not isinstance(leaf_type, GraphQLEnumType):
-        return leaf_type.coerce_output_value
-    coerce = _enum_names.get(leaf_type)
-    if coerce is None:
-        original = leaf_type.coerce_output_value
-        wrapped = getattr(leaf_type, "wrapped_cls", None)
-        if not (isinstance(wrapped, type) and issubclass(wrapped, Enum)):
-            return original
-        names = {member: original(member) for member in wrapped}
-
-        def coerce(value: Any) -> Any:
-            return names[value] if type(value) is wrapped else original(value)
-
-        _enum_names[leaf_type] = coerce
-        if all(answer == member._name_ for member, answer in names.items()):
-            _NAMED_BY_MEMBER[coerce] = wrapped
-    return coerce
-
-
-# Enum coercions whose answer for a member of the class is the member's name (Strawberry's
-# default): generated row builders read `member._name_` instead of calling them.
-_NAMED_BY_MEMBER: dict[Callable[[Any], Any], type[Enum]] = {}
-
-
 class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor; planned subtrees run a level at a time."""
 
@@ -234,7 +146,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         if isinstance(output_type, GraphQLList):
             return ("list", self._plan_shape(output_type.of_type, details))
         if is_leaf_type(output_type):
-            return ("leaf", _output_coercion(output_type))
+            return ("leaf", output_coercion(output_type))
         if is_object_type(output_type):
             return ("object", self._plan_object(output_type, details))
         raise _Unplannable  # interfaces and unions: graphql-core resolves the runtime type
@@ -244,7 +156,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         if new_defer_usages:
             raise _Unplannable
         plan = ObjectPlan(
-            object_type.name, object_type.is_type_of, list(grouped), _exact_classes(object_type)
+            object_type.name, object_type.is_type_of, list(grouped), exact_classes(object_type)
         )
         for key, field_details in grouped.items():
             planned = self._plan_field(object_type, key, field_details)
@@ -419,6 +331,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         try:
             values = await self._column(selection, [source_value])
+            if selection.written:
+                return values[0]
             return (await self._complete(selection.shape, values))[0]
         except Exception:
             # graphql-core executes the subtree again and reports the error its own way (a
@@ -436,7 +350,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         found = selection.batch(self.context_value, parents, **selection.arguments)
         values: Sequence[Any] = await found if isinstance(found, Awaitable) else found
         if len(values) != len(parents):
-            raise _Fallback
+            raise Fallback
         return values
 
     async def _complete(self, shape: Shape, values: Sequence[Any]) -> list[Any]:
@@ -444,14 +358,14 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         if kind == "non_null":
             completed = await self._complete(shape[1], values)
             if None in completed:  # (completed values are dicts, lists and scalars: C-level ==)
-                raise _Fallback
+                raise Fallback
             return completed
         if kind == "leaf":
             coerce = shape[1]
             out = [None if value is None else coerce(value) for value in values]
             for value, coerced in zip(values, out, strict=True):
                 if value is not None and (coerced is None or coerced is Undefined):
-                    raise _Fallback
+                    raise Fallback
             return out
         if kind == "list":
             lists: list[list[Any] | None] = []
@@ -459,7 +373,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 if value is None:
                     lists.append(None)
                 elif isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
-                    raise _Fallback
+                    raise Fallback
                 else:
                     lists.append(list(value))
             items = [item for value in lists if value is not None for item in value]
@@ -485,15 +399,17 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             return []
         build = plan.build
         if build is None:
-            build = plan.build = _row_builder(plan)
+            build = plan.build = row_builder(plan)
         rows = build(parents)
         if rows is None:
-            rows = _rows_checked(plan, parents)
+            rows = rows_checked(plan, parents)
         if plan.nested:
 
             async def fill(selection: Selection) -> None:
                 values = await self._column(selection, parents)
-                completed = await self._complete(selection.shape, values)
+                completed = (
+                    values if selection.written else await self._complete(selection.shape, values)
+                )
                 key = selection.key
                 for row, value in zip(rows, completed, strict=True):
                     row[key] = value
@@ -503,106 +419,6 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             else:
                 await asyncio.gather(*(fill(selection) for selection in plan.nested))
         return rows
-
-
-def _rows_checked(plan: ObjectPlan, parents: list[Any]) -> list[dict[str, Any]]:
-    """A level's rows with its typenames and leaves, parents checked by is_type_of: the way
-    for what the generated builder declines (an object of another class than the type's)."""
-    is_type_of = plan.is_type_of
-    if is_type_of is not None:
-        exact = plan.exact
-        if not all(type(p) in exact for p in parents) and not all(
-            is_type_of(p, None) for p in parents
-        ):
-            raise _Fallback
-    template = dict.fromkeys(plan.keys)  # the response's key order; copying is ~4x cheaper
-    rows = [template.copy() for _ in parents]
-    for key in plan.typenames:
-        for row in rows:
-            row[key] = plan.type_name
-    _fill_leaves(rows, parents, plan.leaves)
-    return rows
-
-
-# Row builders by what they are generated from: a plan made again for new variable values (a
-# new cursor) has the same levels, and compiling one (~0.3 ms) costs more than it saves once.
-_BUILDERS: LRU[tuple[Any, ...], RowBuilder] = LRU(1024)
-
-
-def _row_builder(plan: ObjectPlan) -> RowBuilder:
-    """The plan's generated row builder (_compile_row_builder), shared by every plan of the
-    same shape."""
-    key = (plan.type_name, tuple(plan.keys), tuple(plan.typenames), tuple(plan.leaves), plan.exact)
-    found = _BUILDERS.get(key)
-    if found is None:
-        found = _compile_row_builder(plan)
-        _BUILDERS.put(key, found)
-    return found
-
-
-def _compile_row_builder(plan: ObjectPlan) -> RowBuilder:
-    """A generated loop doing what _rows_checked does, one object at a time: the class check,
-    each leaf read and (unless already of its output type) coerced, and the row written as one
-    dict display in the response's key order. ~2x cheaper than a loop per leaf over template
-    copies. Returns None for a level with an object of another class (the general way checks
-    it with is_type_of). Names come from the schema and the document, and go into the source
-    only as `repr` literals or checked identifiers."""
-    if not plan.exact or not all(
-        leaf[1].isidentifier() and not keyword.iskeyword(leaf[1]) for leaf in plan.leaves
-    ):
-        return lambda parents: None
-    scope: dict[str, Any] = {}
-    checks = " and ".join(f"type(p) is not _class{n}" for n in range(len(plan.exact)))
-    for number, cls in enumerate(plan.exact):
-        scope[f"_class{number}"] = cls
-    lines = [
-        "def build(parents):\n    rows = []\n    add = rows.append\n    for p in parents:\n",
-        f"        if {checks}:\n            return None\n",
-    ]
-    values: dict[str, str] = dict.fromkeys(plan.keys, "None")
-    for key in plan.typenames:
-        values[key] = repr(plan.type_name)
-    for number, (key, attribute, coerce, non_null, unchanged) in enumerate(plan.leaves):
-        scope[f"_leaf{number}"] = _leaf_coercion(coerce, non_null)
-        lines.append(f"        v{number} = p.{attribute}\n")
-        enum = _NAMED_BY_MEMBER.get(coerce)
-        if unchanged is not None:
-            scope[f"_type{number}"] = unchanged
-            lines.append(f"        if type(v{number}) is not _type{number}:\n    ")
-        elif enum is not None:
-            scope[f"_enum{number}"] = enum
-            lines.append(
-                f"        if type(v{number}) is _enum{number}:\n"
-                f"            v{number} = v{number}._name_\n        else:\n    "
-            )
-        lines.append(f"        v{number} = _leaf{number}(v{number})\n")
-        values[key] = f"v{number}"
-    entries = ", ".join(f"{key!r}: {value}" for key, value in values.items())
-    lines += [f"        add({{{entries}}})\n", "    return rows\n"]
-    exec("".join(lines), scope)  # noqa: S102 - see the docstring
-    build: RowBuilder = scope["build"]
-    return build
-
-
-@cache  # one per (output coercion, nullability): bounded by the schema
-def _leaf_coercion(coerce: Callable[[Any], Any], non_null: bool) -> Callable[[Any], Any]:
-    """One value as _fill_leaves takes it: None stays None (or fails a non-null field), a value
-    the scalar refuses raises _Fallback."""
-
-    def leaf(value: Any) -> Any:
-        if value is None:
-            if non_null:
-                raise _Fallback
-            return None
-        try:
-            coerced = coerce(value)
-        except Exception as exc:
-            raise _Fallback from exc
-        if coerced is None or coerced is Undefined:
-            raise _Fallback
-        return coerced
-
-    return leaf
 
 
 _TYPENAME = object()
@@ -657,19 +473,8 @@ def _fields_read(shape: Shape) -> dict[str, frozenset[str]]:
 
 def _leaf_value(source: Any, leaf: Leaf) -> Any:
     row: dict[str, Any] = {}
-    _fill_leaves([row], [source], [leaf])
+    fill_leaves([row], [source], [leaf])
     return row.get(leaf[0])
-
-
-def _fill_leaves(rows: list[dict[str, Any]], parents: list[Any], leaves: list[Leaf]) -> None:
-    """Each leaf's coerced value into each row; a value graphql-core would refuse raises
-    _Fallback. The general way (root fields' leaves, levels _row_builder declines); planned
-    levels are filled by their generated builders."""
-    for key, attribute, coerce, non_null, unchanged in leaves:
-        leaf = _leaf_coercion(coerce, non_null)
-        for row, parent in zip(rows, parents, strict=True):
-            value = getattr(parent, attribute)
-            row[key] = value if type(value) is unchanged else leaf(value)
 
 
 async def _gather_fields(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
