@@ -11,25 +11,13 @@ back to graphql-core (a FORBIDDEN relation, a bad nested cursor, a page size ove
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from graphql_api.graphql.executor import FastExecutor
-from graphql_api.models import Role
-from tests.domain_helpers import (
-    add_note,
-    base_time,
-    book,
-    cancel_booking,
-    complete,
-    make_slot,
-    reschedule,
-)
-from tests.helpers import Account, Api, StatementCounter
+from tests import executor_helpers as compare
+from tests.helpers import Api, StatementCounter
 
 RECORD = """id kind note createdAt actor { id fullName email } user { id fullName }
     booking { id status } slot { id title } fromSlot { id } toSlot { id }"""
@@ -122,73 +110,6 @@ PARTIAL = """{ me { records(first: 20) { edges { node { kind note
   slot { title bookings { totalCount } } } } } } }"""
 
 
-async def _world(api: Api) -> dict[str, Any]:
-    staff = await api.user(Role.STAFF, name="Staff Member")
-    other_staff = await api.user(Role.STAFF)
-    alice = await api.user()
-    bob = await api.user()
-    carol = await api.user()
-    slots = [
-        await make_slot(
-            api, staff, base_time(48 + 2 * i), capacity=3, title=f"Slot {i}", staffId=staff.gid
-        )
-        for i in range(4)
-    ]
-    slots.append(await make_slot(api, other_staff, base_time(60), location=None))  # no staff
-    kept = await book(api, alice, slots[0]["id"], notes="window seat")
-    await book(api, bob, slots[0]["id"])
-    moved = await book(api, alice, slots[1]["id"])
-    (await reschedule(api, alice.token, moved["id"], slots[2]["id"])).ok()
-    dropped = await book(api, carol, slots[3]["id"])
-    (await cancel_booking(api, carol.token, dropped["id"], "ill")).ok()
-    done = await book(api, bob, slots[4]["id"])
-    (await complete(api, staff.token, done["id"], "went well")).ok()
-    (await add_note(api, staff.token, note="called back", bookingId=kept["id"])).ok()
-    (await add_note(api, staff.token, note="prefers mornings", userId=bob.gid)).ok()
-    admin = await api.user(Role.ADMIN)
-    return {"staff": staff, "admin": admin, "alice": alice, "bob": bob, "kept": kept}
-
-
-@contextmanager
-def _graphql_core(api: Api) -> Iterator[None]:
-    schema = api.app.state.schema
-    assert schema.execution_context_class is FastExecutor
-    schema.execution_context_class = StrawberryGraphQLCoreExecutionContext
-    try:
-        yield
-    finally:
-        schema.execution_context_class = FastExecutor
-
-
-async def _same(
-    api: Api, query: str, variables: dict[str, Any] | None, who: Account | None
-) -> dict[str, Any]:
-    token = who.token if who else None
-    fast = await api.gql(query, variables, token=token)
-    with _graphql_core(api):
-        core = await api.gql(query, variables, token=token)
-    assert fast.status == core.status
-    assert fast.data == core.data
-    assert fast.body.keys() == core.body.keys()
-    if fast.data is None and core.data is None and fast.errors and core.errors:
-        # A null that propagated up to `data`: execution stops at the first of the sibling
-        # failures to happen, and which sibling fails first is scheduling (the spec leaves it
-        # open; graphql-core alone reports a different list index depending on what ran
-        # before). The same errors, then, up to the list positions in their paths.
-        assert _up_to_positions(fast.errors) == _up_to_positions(core.errors)
-        return fast.body
-    # The same errors; their order is the order fields finished in, which the spec leaves open.
-    assert sorted(fast.errors, key=repr) == sorted(core.errors, key=repr)
-    return fast.body
-
-
-def _up_to_positions(errors: list[dict[str, Any]]) -> set[str]:
-    return {
-        repr({**e, "path": ["#" if isinstance(p, int) else p for p in e.get("path") or []]})
-        for e in errors
-    }
-
-
 @pytest.fixture
 def planned_levels(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many objects the level-at-a-time path completed (so a test cannot pass by never
@@ -207,9 +128,9 @@ def planned_levels(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 async def test_nested_reads_are_identical_for_every_viewer(
     api: Api, planned_levels: list[int]
 ) -> None:
-    world = await _world(api)
+    world = await compare.world(api)
     staff, alice = world["staff"], world["alice"]
-    body = await _same(api, EVERYTHING, {"n": 10}, staff)
+    body = await compare.same(api, EVERYTHING, {"n": 10}, staff)
     assert not body.get("errors")
     slots = body["data"]["slots"]["edges"]
     assert len(slots) == 5
@@ -219,7 +140,7 @@ async def test_nested_reads_are_identical_for_every_viewer(
     # Customers and anonymous callers may not see bookings: the first refusal nulls the
     # non-null chain up to `data`.
     for who, code in ((alice, "FORBIDDEN"), (None, "UNAUTHENTICATED")):
-        body = await _same(api, EVERYTHING, {"n": 10}, who)
+        body = await compare.same(api, EVERYTHING, {"n": 10}, who)
         assert body["data"] is None
         assert [e["extensions"]["code"] for e in body["errors"]] == [code]
         path = body["errors"][0]["path"]
@@ -227,45 +148,47 @@ async def test_nested_reads_are_identical_for_every_viewer(
 
 
 async def test_fragments_aliases_directives_and_variables(api: Api) -> None:
-    world = await _world(api)
+    world = await compare.world(api)
     for variables in (
         {"withStaff": True, "n": 3, "status": "CANCELLED"},
         {"withStaff": False, "n": None, "status": None},
     ):
-        body = await _same(api, SHAPES, variables, world["staff"])
+        body = await compare.same(api, SHAPES, variables, world["staff"])
         assert not body.get("errors")
-    body = await _same(api, SHAPES, {"withStaff": True, "n": 3, "status": None}, world["bob"])
+    body = await compare.same(
+        api, SHAPES, {"withStaff": True, "n": 3, "status": None}, world["bob"]
+    )
     assert body["errors"]
 
 
 async def test_root_lists_me_and_public_views(api: Api) -> None:
-    world = await _world(api)
-    body = await _same(api, LISTS, None, world["admin"])
+    world = await compare.world(api)
+    body = await compare.same(api, LISTS, None, world["admin"])
     assert not body.get("errors")
     assert body["data"]["records"]["totalCount"] >= 10
     for who in (world["staff"], world["alice"]):  # users is FORBIDDEN to both
-        assert (await _same(api, LISTS, None, who))["errors"]
+        assert (await compare.same(api, LISTS, None, who))["errors"]
     for who in (world["alice"], world["bob"], world["staff"]):
-        body = await _same(api, ME, None, who)
+        body = await compare.same(api, ME, None, who)
         assert not body.get("errors")
     for who in (None, world["alice"]):
-        body = await _same(api, PUBLIC, None, who)
+        body = await compare.same(api, PUBLIC, None, who)
         slots = [edge["node"] for edge in body["data"]["slots"]["edges"]]
         assert slots[0]["staff"] == {"fullName": "Staff Member", "email": None}
         assert slots[-1]["staff"] is None
 
 
 async def test_errors_inside_a_planned_subtree_match(api: Api) -> None:
-    world = await _world(api)
+    world = await compare.world(api)
     staff, alice = world["staff"], world["alice"]
-    body = await _same(api, BAD_CURSOR, None, staff)
+    body = await compare.same(api, BAD_CURSOR, None, staff)
     assert {e["extensions"]["code"] for e in body["errors"]} == {"BAD_USER_INPUT"}
-    body = await _same(api, TOO_MANY, None, staff)
+    body = await compare.same(api, TOO_MANY, None, staff)
     assert body["errors"]
-    body = await _same(api, FORBIDDEN_NESTED, {"id": world["kept"]["id"]}, alice)
+    body = await compare.same(api, FORBIDDEN_NESTED, {"id": world["kept"]["id"]}, alice)
     assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
     assert body["data"] == {"booking": None}  # the refusal nulls up to the nullable field
-    body = await _same(api, PARTIAL, None, alice)
+    body = await compare.same(api, PARTIAL, None, alice)
     records = [edge["node"] for edge in body["data"]["me"]["records"]["edges"]]
     with_slot = [r for r in records if r["kind"] != "NOTE"]
     assert with_slot and all(r["slot"] is None for r in with_slot)  # nulled, one error each
@@ -292,9 +215,9 @@ async def test_nested_pages_leave_out_the_columns_no_one_reads(api: Api) -> None
     """A planned page selects NULL for the columns its subtree does not read (SQLite's direct
     path does not even send them); the same page with every field selected is another loader key,
     so the two aliases below get their own rows, and both executors answer alike."""
-    world = await _world(api)
+    world = await compare.world(api)
     with StatementCounter(api.db) as seen:
-        body = await _same(api, PRUNED, None, world["staff"])
+        body = await compare.same(api, PRUNED, None, world["staff"])
     assert not body.get("errors")
     first = body["data"]["slots"]["edges"][0]["node"]
     full, few = first["all"]["edges"][0]["node"], first["few"]["edges"][0]["node"]
@@ -338,7 +261,7 @@ async def test_plans_are_shared_by_requests_with_the_same_variables(
 ) -> None:
     """A plan is made once per document, type and variable values, then reused by later
     requests; other variable values (a page size, an @include) get plans of their own."""
-    world = await _world(api)
+    world = await compare.world(api)
     planned: list[str] = []
     original = FastExecutor._plan_field
 
@@ -350,7 +273,7 @@ async def test_plans_are_shared_by_requests_with_the_same_variables(
 
     async def sizes(n: int, with_staff: bool) -> list[int]:
         variables = {"n": n, "withStaff": with_staff}
-        body = await _same(api, VARIED, variables, world["staff"])
+        body = await compare.same(api, VARIED, variables, world["staff"])
         assert not body.get("errors")
         nodes = [edge["node"] for edge in body["data"]["slots"]["edges"]]
         assert all(("staff" in node) is with_staff for node in nodes)
@@ -375,7 +298,7 @@ async def test_plans_for_new_variable_values_reuse_the_row_builders(
     of the ones before: no row builder is generated again (plans.BUILDERS)."""
     from graphql_api.graphql import plans
 
-    world = await _world(api)
+    world = await compare.world(api)
     compiled: list[str] = []
     original = plans.compile_row_builder
 
@@ -386,7 +309,7 @@ async def test_plans_for_new_variable_values_reuse_the_row_builders(
     monkeypatch.setattr(plans, "compile_row_builder", counting)
     query = VARIED.replace("Varied", "ReusedBuilders")  # a document no other test planned
     for n in (1, 2, 3):
-        body = await _same(api, query, {"n": n, "withStaff": False}, world["staff"])
+        body = await compare.same(api, query, {"n": n, "withStaff": False}, world["staff"])
         assert not body.get("errors")
         if n == 1:
             first = len(compiled)
@@ -398,15 +321,15 @@ async def test_large_variables_are_not_kept_with_a_plan(api: Api) -> None:
     requests plan for themselves."""
     from graphql_api.graphql import executor
 
-    world = await _world(api)
+    world = await compare.world(api)
     query = """query Big($status: BookingStatus, $note: String) { slots(first: 2) {
       edges { node { id bookings(first: 2, status: $status) { edges { node { id } } } } } }
       small: slots(first: 1, after: $note) { totalCount } }"""
     executor._PLANS.clear()
-    small = await _same(api, query, {"status": "CONFIRMED", "note": None}, world["staff"])
+    small = await compare.same(api, query, {"status": "CONFIRMED", "note": None}, world["staff"])
     assert not small.get("errors") and executor._PLANS
     kept = len(executor._PLANS)
-    big = await _same(api, query, {"status": None, "note": "x" * 5000}, world["staff"])
+    big = await compare.same(api, query, {"status": None, "note": "x" * 5000}, world["staff"])
     assert big["errors"]  # not a cursor: BAD_USER_INPUT, as graphql-core says too
     assert len(executor._PLANS) == kept
 
@@ -415,10 +338,10 @@ async def test_root_slot_lists_are_planned_and_leave_out_unread_columns(api: Api
     """`slots` has a batch form, so the planned executor runs the whole query from the root and
     the list selects NULL for the columns no field reads (`capacity` alone: `booked_count` is
     left out, and `remaining`, which needs both, is not built from it)."""
-    await _world(api)
+    await compare.world(api)
     query = "{ slots(first: 3) { edges { cursor node { id capacity } } } }"
     with StatementCounter(api.db) as seen:
-        body = await _same(api, query, None, None)
+        body = await compare.same(api, query, None, None)
     assert not body.get("errors")
     assert [e["node"]["capacity"] for e in body["data"]["slots"]["edges"]] == [3, 3, 3]
     lists = [
@@ -431,7 +354,7 @@ async def test_root_slot_lists_are_planned_and_leave_out_unread_columns(api: Api
     assert _unread(pruned[0], "booked_count") and _unread(pruned[0], "staff_id")
     assert not _unread(pruned[0], "capacity") and not _unread(pruned[0], "starts_at")
     # An error in a planned root field: graphql-core runs it again and answers as always.
-    bad = await _same(api, '{ slots(after: "nope") { edges { node { id } } } }', None, None)
+    bad = await compare.same(api, '{ slots(after: "nope") { edges { node { id } } } }', None, None)
     assert [e["extensions"]["code"] for e in bad["errors"]] == ["BAD_USER_INPUT"]
     assert bad["data"] is None
 
@@ -471,13 +394,13 @@ def test_the_column_maps_account_for_every_field() -> None:
 
 
 async def test_root_slot_filters_and_cursors_with_pruned_columns(api: Api) -> None:
-    await _world(api)
+    await compare.world(api)
     query = """query($after: String) { slots(first: 2, after: $after,
       filter: {availableOnly: true, status: OPEN}) {
       pageInfo { endCursor hasNextPage } edges { node { id title } } } }"""
-    first = await _same(api, query, {"after": None}, None)
+    first = await compare.same(api, query, {"after": None}, None)
     cursor = first["data"]["slots"]["pageInfo"]["endCursor"]
-    second = await _same(api, query, {"after": cursor}, None)
+    second = await compare.same(api, query, {"after": cursor}, None)
     assert not first.get("errors") and not second.get("errors")
     seen = [e["node"]["id"] for page in (first, second) for e in page["data"]["slots"]["edges"]]
     assert len(seen) == len(set(seen)) >= 3

@@ -9,12 +9,19 @@ one value per parent (or an awaitable of them), and the resolver is that functio
 once with what the subtree will read of each object type (FieldsRead) and passes the keyword
 arguments it returns to `fn` on every request the plan serves (say, the columns no one reads).
 The resolver passes none of them: graphql-core's path gets `fn`'s defaults (read everything).
+
+`@batched(fn, written=form)`: a page whose rows answer its nodes as `form` says
+(graphql/written.py). When the planned subtree reads only what the rows hold, the executor
+passes `write=` a generated writer, and `fn` answers with each parent's connection completed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from graphql_api.graphql.written import RowForm
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,14 +36,22 @@ PlannedArguments = Callable[[FieldsRead], dict[str, Any]]
 
 _ATTRIBUTE = "__batch_resolver__"
 _PLANNED = "__batch_planned_arguments__"
+_WRITTEN = "__batch_written_form__"
 
 
-def batched(batch: BatchResolver, *, planned: PlannedArguments | None = None) -> Callable[[F], F]:
-    """Mark a resolver as having the batch form `batch` (and its planned arguments, if any)."""
+def batched(
+    batch: BatchResolver,
+    *,
+    planned: PlannedArguments | None = None,
+    written: RowForm | None = None,
+) -> Callable[[F], F]:
+    """Mark a resolver as having the batch form `batch` (and its planned arguments and row
+    form, if any)."""
 
     def mark(resolver: F) -> F:
         setattr(resolver, _ATTRIBUTE, batch)
         setattr(resolver, _PLANNED, planned)
+        setattr(resolver, _WRITTEN, written)
         return resolver
 
     return mark
@@ -48,4 +63,9 @@ def batch_resolver_of(resolver: object) -> BatchResolver | None:
 
 def planned_arguments_of(resolver: object) -> PlannedArguments | None:
     found: PlannedArguments | None = getattr(resolver, _PLANNED, None)
+    return found
+
+
+def written_form_of(resolver: object) -> RowForm | None:
+    found: RowForm | None = getattr(resolver, _WRITTEN, None)
     return found

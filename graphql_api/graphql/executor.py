@@ -9,7 +9,9 @@ This executor takes over below a field when it can plan the whole subtree in adv
 field in it is either a plain attribute (a Strawberry field without a resolver: scalar, enum,
 object or list) or a relation whose resolver has a batch form (graphql/batching.py). It then
 runs the subtree one *level* at a time: each scalar column is read in one loop over all the
-objects of that level, each relation is one call of its batch function for all of them.
+objects of that level, each relation is one call of its batch function for all of them. A
+nested page whose subtree reads only what its rows hold is written straight into the answer
+(graphql/written.py). The plans and the generated row builders are in graphql/plans.py.
 
 Everything else stays with graphql-core: root fields, mutations' top level, abstract types,
 fields without a batch form, `@defer`. Errors, too: if anything in a planned subtree raises
@@ -50,7 +52,11 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
-from graphql_api.graphql.batching import batch_resolver_of, planned_arguments_of
+from graphql_api.graphql.batching import (
+    batch_resolver_of,
+    planned_arguments_of,
+    written_form_of,
+)
 from graphql_api.graphql.plans import (
     UNCHANGED,
     Fallback,
@@ -64,6 +70,7 @@ from graphql_api.graphql.plans import (
     row_builder,
     rows_checked,
 )
+from graphql_api.graphql.written import page_writer
 from graphql_api.lru import LRU
 
 log = logging.getLogger(__name__)
@@ -200,7 +207,12 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         planned = planned_arguments_of(resolver.wrapped_func)
         if planned is not None:  # once per plan, kept with it across requests
             arguments.update(planned(_fields_read(shape)))
-        return Selection(key, strawberry_field.python_name, batch, arguments, shape)
+        form = written_form_of(resolver.wrapped_func)
+        write = page_writer(shape, form) if form is not None else None
+        if write is not None:
+            arguments["write"] = write
+        name = strawberry_field.python_name
+        return Selection(key, name, batch, arguments, shape, written=write is not None)
 
     def _arguments(
         self,

@@ -30,6 +30,7 @@ from graphql_api.graphql.types.base import (
     id_cursor,
 )
 from graphql_api.graphql.types.construct import Built, constructor, rows_builder
+from graphql_api.graphql.written import PageWriter, RowForm
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.pagination import PageRequest, overfetched
 from graphql_api.services.bookings import CUSTOMER_AT, Customer
@@ -164,6 +165,43 @@ _RECORDS_OF_BOOKING = page_arguments(
 )
 
 
+def _column(model: type[Base], name: str) -> str:
+    """The expression for a column of a nested page's row `r`."""
+    return f"r[{column_position(model, name)}]"
+
+
+def _customer(name: str) -> str:
+    """The expression for a JOINed customer column of a slot's bookings page row `r`."""
+    return f"r[{column_position(models.Booking, name, joined=Customer._fields)}]"
+
+
+# How a nested page's row answers its node's fields: the edge builders at the end build nodes
+# with them, and written.py writes the answer with them when no object is needed.
+_BOOKING_COLUMNS = {
+    "id": f"_encode('Booking', {_column(models.Booking, 'id')})",
+    **{name: _column(models.Booking, name) for name in _BOOKING.needs},
+}
+_CUSTOMER_COLUMNS = {
+    "id": f"_encode('User', {_customer('id')})",
+    **{name: _customer(name) for name in ("full_name", "role", "created_at")},
+}
+_RECORD_COLUMNS = {
+    "id": f"_encode('Record', {_column(models.Record, 'id')})",
+    **{name: _column(models.Record, name) for name in ("kind", "note", "created_at")},
+}
+_ROW_NAMES = {"_encode": ids.encode}
+_BOOKING_ROW = RowForm("Booking", _BOOKING_COLUMNS, namespace=_ROW_NAMES)
+# A slot's bookings page JOINs each booking's customer.
+_BOOKING_WITH_CUSTOMER_ROW = RowForm(
+    "Booking", _BOOKING_COLUMNS, {"user": RowForm("User", _CUSTOMER_COLUMNS)}, _ROW_NAMES
+)
+_RECORD_ROW = RowForm("Record", _RECORD_COLUMNS, namespace=_ROW_NAMES)
+
+# Nested connections as the batch forms answer them: Connection objects, or completed when the
+# executor passes a writer.
+Connections = list[Connection[N]] | list[dict[str, Any]]
+
+
 # Every relation is a batch function over all the parents of a level (the level-at-a-time
 # executor calls it once per level, see graphql/executor.py); each resolver is its batch
 # function applied to [self], so both executors run the same code.
@@ -204,11 +242,15 @@ async def _children(
     status: BookingStatus | None,
     to_edges: Callable[[Sequence[Any]], list[Edge[N]]],
     omitted: frozenset[str] = frozenset(),
-) -> list[Connection[N]]:
+    write: PageWriter | None = None,
+) -> Connections[N]:
     """Nested connections: their pages through one batched loader, `totalCount` through
-    another (only if selected). `to_edges` builds a page's edges and nodes from its rows."""
+    another (only if selected). `to_edges` builds a page's edges and nodes from its rows;
+    `write`, when the executor passes one, the completed connections instead (written.py)."""
     keys = [ChildPageKey(pk, page, status, omitted) for pk in parent_ids]
     pages_rows = await pages.load_many(keys)
+    if write is not None:
+        return write([overfetched(rows, page)[0] for rows in pages_rows])
     # The count's key made only if `totalCount` is asked for (550 parents in bench/'s Q-large).
     has_previous = page.after is not None
     count_of = partial(_child_count, counts, status)
@@ -238,14 +280,30 @@ def _child_count(
 async def _private_children(
     context: Context,
     users: Sequence[User],
-    load: Callable[[Sequence[int]], Awaitable[list[Connection[N]]]],
-) -> list[Connection[N]]:
+    load: Callable[[Sequence[int]], Awaitable[Connections[N]]],
+    write: PageWriter | None,
+) -> Connections[N]:
     """A user's own lists: empty unless the viewer may see them."""
     visible = await _sees_private(context, users)
     connections = iter(
         await load([u._model.id for u, ok in zip(users, visible, strict=True) if ok])
     )
-    return [next(connections) if ok else empty_connection() for ok in visible]
+    empty: Callable[[], Any] = empty_connection if write is None else partial(_written_empty, write)
+    answered: list[Any] = [next(connections) if ok else empty() for ok in visible]
+    return answered  # (all of one kind: Connection objects, or written as `load` wrote them)
+
+
+def _written_empty(write: PageWriter) -> dict[str, Any]:
+    return write([()])[0]
+
+
+def _one(connections: Connections[N]) -> Connection[N]:
+    """A resolver's connection: without `write` (resolvers never pass it), batch forms build
+    Connection objects."""
+    found = connections[0]
+    if not isinstance(found, Connection):
+        raise TypeError("a batch form answered a resolver with a written connection")
+    return found
 
 
 async def _sees_private(context: Context, users: Sequence[User]) -> list[bool]:
@@ -271,7 +329,8 @@ async def _user_bookings(
     status: BookingStatus | None = None,
     probe: bool = True,
     omitted: frozenset[str] = frozenset(),
-) -> list[Connection[Booking]]:
+    write: PageWriter | None = None,
+) -> Connections[Booking]:
     page = PageRequest.of(first, after, probe=probe)
     loaders = context.loaders
     return await _private_children(
@@ -285,7 +344,9 @@ async def _user_bookings(
             status,
             _booking_edges,
             omitted,
+            write,
         ),
+        write,
     )
 
 
@@ -296,7 +357,8 @@ async def _user_records(
     after: str | None = None,
     probe: bool = True,
     omitted: frozenset[str] = frozenset(),
-) -> list[Connection[Record]]:
+    write: PageWriter | None = None,
+) -> Connections[Record]:
     page = PageRequest.of(first, after, probe=probe)
     loaders = context.loaders
     return await _private_children(
@@ -310,7 +372,9 @@ async def _user_records(
             None,
             _record_edges,
             omitted,
+            write,
         ),
+        write,
     )
 
 
@@ -326,7 +390,8 @@ async def _slot_bookings(
     status: BookingStatus | None = None,
     probe: bool = True,
     omitted: frozenset[str] = frozenset(),
-) -> list[Connection[Booking]]:
+    write: PageWriter | None = None,
+) -> Connections[Booking]:
     viewer = await context.require_viewer()
     if not viewer.is_staff:
         raise Forbidden("Only STAFF and ADMIN see who booked a slot.")
@@ -340,6 +405,7 @@ async def _slot_bookings(
         status,
         _booking_edges_with_users,
         omitted,
+        write,
     )
 
 
@@ -368,7 +434,8 @@ async def _booking_records(
     after: str | None = None,
     probe: bool = True,
     omitted: frozenset[str] = frozenset(),
-) -> list[Connection[Record]]:
+    write: PageWriter | None = None,
+) -> Connections[Record]:
     page = PageRequest.of(first, after, probe=probe)
     loaders = context.loaders
     return await _children(
@@ -379,6 +446,7 @@ async def _booking_records(
         None,
         _record_edges,
         omitted,
+        write,
     )
 
 
@@ -440,7 +508,7 @@ class User(Node):
         return (await _user_emails(info.context, [self]))[0]
 
     @strawberry.field(description="Empty unless it is you, or you are STAFF/ADMIN.")
-    @batched(_user_bookings, planned=_BOOKINGS_OF_USER)
+    @batched(_user_bookings, planned=_BOOKINGS_OF_USER, written=_BOOKING_ROW)
     async def bookings(
         self,
         info: Info,
@@ -448,14 +516,14 @@ class User(Node):
         after: str | None = None,
         status: BookingStatus | None = None,
     ) -> Connection[Booking]:
-        return (await _user_bookings(info.context, [self], first, after, status))[0]
+        return _one(await _user_bookings(info.context, [self], first, after, status))
 
     @strawberry.field(description="Newest first. Empty unless it is you, or you are STAFF/ADMIN.")
-    @batched(_user_records, planned=_RECORDS_OF_USER)
+    @batched(_user_records, planned=_RECORDS_OF_USER, written=_RECORD_ROW)
     async def records(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Record]:
-        return (await _user_records(info.context, [self], first, after))[0]
+        return _one(await _user_records(info.context, [self], first, after))
 
 
 @strawberry.type(name="BookingSlot", description="A bookable window of time.")
@@ -501,7 +569,7 @@ class BookingSlot(Node):
         return (await _slot_staff(info.context, [self]))[0]
 
     @strawberry.field(description="STAFF/ADMIN only: customers see counts, not people.")
-    @batched(_slot_bookings, planned=_BOOKINGS_OF_SLOT)
+    @batched(_slot_bookings, planned=_BOOKINGS_OF_SLOT, written=_BOOKING_WITH_CUSTOMER_ROW)
     async def bookings(
         self,
         info: Info,
@@ -509,7 +577,7 @@ class BookingSlot(Node):
         after: str | None = None,
         status: BookingStatus | None = None,
     ) -> Connection[Booking]:
-        return (await _slot_bookings(info.context, [self], first, after, status))[0]
+        return _one(await _slot_bookings(info.context, [self], first, after, status))
 
 
 @strawberry.type(description="One customer's place in a slot.")
@@ -549,11 +617,11 @@ class Booking(Node):
         return (await _booking_users(info.context, [self]))[0]
 
     @strawberry.field(description="This booking's history, newest first.")
-    @batched(_booking_records, planned=_RECORDS_OF_BOOKING)
+    @batched(_booking_records, planned=_RECORDS_OF_BOOKING, written=_RECORD_ROW)
     async def records(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Record]:
-        return (await _booking_records(info.context, [self], first, after))[0]
+        return _one(await _booking_records(info.context, [self], first, after))
 
 
 @strawberry.type(description="An immutable entry in the history.")
@@ -613,49 +681,22 @@ _new_booking = constructor(Booking)
 _new_record = constructor(Record)
 
 
-def _column(model: type[Base], name: str) -> str:
-    """The expression for a column of a nested page's row `r`."""
-    return f"r[{column_position(model, name)}]"
-
-
-def _customer(name: str) -> str:
-    """The expression for a JOINed customer column of a slot's bookings page row `r`."""
-    return f"r[{column_position(models.Booking, name, joined=Customer._fields)}]"
-
-
-def _booking_of(user: str) -> Built:
-    b = partial(_column, models.Booking)
-    return (
-        "node",
-        Booking,
-        {
-            "id": f"_encode('Booking', {b('id')})",
-            "customer_name": b("customer_name"),
-            "notes": b("notes"),
-            "status": b("status"),
-            "created_at": b("created_at"),
-            "updated_at": b("updated_at"),
-            "_model": "r",
-            "_user": user,
-        },
-    )
-
-
 # A page's row -> its node and edge, built inline (construct.rows_builder): a slot's 10 pages of
 # 10 bookings in Q-small of bench/ build 300 objects.
 _EDGE: Built = ("edge", Edge, {"node": "node", "_row": "r", "_cursor_of": "_cursor_of"})
-_EDGE_NAMES = {"_encode": ids.encode, "_cursor_of": id_cursor}
+_EDGE_NAMES = {**_ROW_NAMES, "_cursor_of": id_cursor}
 _CUSTOMER_OF_ROW: Built = (
     "user",
     User,
-    {
-        "id": f"_encode('User', {_customer('id')})",
-        "full_name": _customer("full_name"),
-        "role": _customer("role"),
-        "created_at": _customer("created_at"),
-        "_model": f"_tuple(_Customer, r[{CUSTOMER_AT}:])",  # as Customer.of, without the call
-    },
+    # (`_model` as Customer.of makes it, without the call)
+    {**_CUSTOMER_COLUMNS, "_model": f"_tuple(_Customer, r[{CUSTOMER_AT}:])"},
 )
+
+
+def _booking_of(user: str) -> Built:
+    return ("node", Booking, {**_BOOKING_COLUMNS, "_model": "r", "_user": user})
+
+
 _booking_edges = rows_builder("booking_edges", [_booking_of("None"), _EDGE], _EDGE_NAMES)
 _booking_edges_with_users = rows_builder(
     "booking_edges_with_users",
@@ -664,19 +705,6 @@ _booking_edges_with_users = rows_builder(
 )
 _record_edges = rows_builder(
     "record_edges",
-    [
-        (
-            "node",
-            Record,
-            {
-                "id": f"_encode('Record', {_column(models.Record, 'id')})",
-                "kind": _column(models.Record, "kind"),
-                "note": _column(models.Record, "note"),
-                "created_at": _column(models.Record, "created_at"),
-                "_model": "r",
-            },
-        ),
-        _EDGE,
-    ],
+    [("node", Record, {**_RECORD_COLUMNS, "_model": "r"}), _EDGE],
     _EDGE_NAMES,
 )

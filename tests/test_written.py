@@ -1,0 +1,290 @@
+"""Pages written straight into the answer (graphql/written.py): over HTTP, the same answers
+as graphql-core's with no node objects built; and what a generated writer writes, what it
+declines (the subtree then takes the general way), and the values it hands back to
+graphql-core."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import pytest
+from graphql import GraphQLEnumType, GraphQLEnumValue
+from graphql.type.scalars import serialize_id, serialize_int, serialize_string
+
+from graphql_api.graphql import plans
+from graphql_api.graphql.types import nodes
+from graphql_api.graphql.written import RowForm, page_writer
+from tests import executor_helpers as compare
+from tests.helpers import Api
+
+
+class Mood(enum.Enum):
+    HAPPY = "happy"
+    SAD = "sad"
+
+
+def _mood() -> plans.Leaf:
+    found = GraphQLEnumType("Mood", {m.name: GraphQLEnumValue(m) for m in Mood})
+    found.wrapped_cls = Mood  # type: ignore[attr-defined]  # as Strawberry's enum types have
+    return ("mood", "mood", plans.output_coercion(found), True, None)
+
+
+def _object(type_name: str, keys: list[str], **parts: Any) -> plans.Shape:
+    return ("non_null", ("object", plans.ObjectPlan(type_name, None, keys, **parts)))
+
+
+def _select(key: str, field: str, shape: plans.Shape, **more: Any) -> plans.Selection:
+    return plans.Selection(key, field, more.get("batch"), more.get("arguments", {}), shape)
+
+
+# Rows as a page reads them: (id, name, size, mood, owner id, owner name).
+ROWS = [(1, "a", 3, Mood.HAPPY, 7, "Ann"), (2, None, None, Mood.SAD, 8, "Bo")]
+OWNER = RowForm("Owner", {"id": "_gid('Owner', r[4])", "name": "r[5]"})
+FORM = RowForm(
+    "Thing",
+    {"id": "_gid('Thing', r[0])", "name": "r[1]", "size": "r[2]", "mood": "r[3]"},
+    {"owner": OWNER},
+    {"_gid": lambda type_name, pk: f"{type_name}:{pk}"},
+)
+
+
+def _owner(keys: list[str] | None = None) -> plans.Selection:
+    leaves: list[plans.Leaf] = [("who", "name", serialize_string, True, str)]
+    return _select(
+        "owner",
+        "owner",
+        _object("Owner", keys or ["__typename", "who"], typenames=["__typename"], leaves=leaves),
+    )
+
+
+def _node(**changes: Any) -> plans.Shape:
+    parts: dict[str, Any] = {
+        "typenames": ["kind"],
+        "leaves": [
+            ("id", "id", serialize_id, True, str),
+            ("label", "name", serialize_string, False, str),
+            ("size", "size", serialize_int, False, None),
+            _mood(),
+        ],
+        "nested": [_owner()],
+    }
+    parts.update(changes)
+    keys = parts.pop("keys", ["kind", "id", "label", "size", "mood", "owner"])
+    return _object("Thing", keys, **parts)
+
+
+def _connection(
+    node: plans.Shape | None = None, edge_extra: tuple[plans.Selection, ...] = ()
+) -> plans.Shape:
+    """`{ __typename edges { node { ... } } more: edges { n: node { id } } }`."""
+    edge = _object(
+        "ThingEdge",
+        ["node", *(s.key for s in edge_extra)],
+        nested=[_select("node", "node", node or _node()), *edge_extra],
+    )
+    ids_only = _node(keys=["id"], typenames=[], leaves=[_node()[1][1].leaves[0]], nested=[])
+    other = _object("ThingEdge", ["n"], nested=[_select("n", "node", ids_only)])
+    return _object(
+        "ThingConnection",
+        ["__typename", "edges", "more"],
+        typenames=["__typename"],
+        nested=[
+            _select("edges", "edges", ("non_null", ("list", edge))),
+            _select("more", "edges", ("non_null", ("list", other))),
+        ],
+    )
+
+
+def test_a_writer_writes_each_page_in_the_answers_key_order() -> None:
+    write = page_writer(_connection(), FORM)
+    assert write is not None
+    first, empty = write([ROWS, []])
+    assert empty == {"__typename": "ThingConnection", "edges": [], "more": []}
+    assert first["edges"][0] == {
+        "node": {
+            "kind": "Thing",
+            "id": "Thing:1",
+            "label": "a",
+            "size": 3,
+            "mood": "HAPPY",
+            "owner": {"__typename": "Owner", "who": "Ann"},
+        }
+    }
+    assert first["edges"][1]["node"]["label"] is None and first["edges"][1]["node"]["size"] is None
+    assert [list(edge["node"]) for edge in first["edges"]] == [
+        ["kind", "id", "label", "size", "mood", "owner"]
+    ] * 2
+    assert first["more"] == [{"n": {"id": "Thing:1"}}, {"n": {"id": "Thing:2"}}]
+
+
+def test_a_value_the_scalar_refuses_hands_the_subtree_back() -> None:
+    write = page_writer(_connection(), FORM)
+    assert write is not None
+    for bad in ((*ROWS[0][:3], None, *ROWS[0][4:]), (*ROWS[0][:2], "three", *ROWS[0][3:])):
+        with pytest.raises(plans.Fallback):
+            write([[bad]])  # a null mood (non-null), an Int that is not one
+    with pytest.raises(plans.Fallback):
+        write([[(*ROWS[0][:5], None)]])  # the owner's non-null name
+
+
+def _no_batch(*_args: Any) -> list[Any]:
+    raise AssertionError("a writer never calls a batch form")
+
+
+@pytest.mark.parametrize(
+    ("shape", "written"),
+    [
+        pytest.param(_connection(), True, id="columns and the held relation"),
+        pytest.param(_connection(_node(keys=["x"], leaves=[], nested=[], typenames=["x"])), True),
+        pytest.param(
+            _connection(_node(nested=[_owner()], keys=["owner"], leaves=[], typenames=[])),
+            True,
+            id="only the held relation",
+        ),
+        pytest.param(
+            _connection(edge_extra=(_select("cursor", "cursor", ("leaf", str), batch=_no_batch),)),
+            False,
+            id="an edge's cursor",
+        ),
+        pytest.param(
+            _connection(_node(leaves=[("email", "email", serialize_string, False, str)])),
+            False,
+            id="a field the row does not hold",
+        ),
+        pytest.param(
+            _connection(_node(nested=[_select("slot", "slot", _node(), batch=_no_batch)])),
+            False,
+            id="a relation the row does not hold",
+        ),
+    ],
+)
+def test_what_a_writer_takes_and_declines(shape: plans.Shape, written: bool) -> None:
+    assert (page_writer(shape, FORM) is not None) == written
+
+
+def test_other_subtrees_are_declined() -> None:
+    assert page_writer(_connection(), OWNER) is None  # nodes of another type
+    with_count = _connection()
+    with_count[1][1].nested.append(
+        _select("totalCount", "total_count", ("leaf", serialize_int), batch=_no_batch)
+    )
+    assert page_writer(with_count, FORM) is None
+    with_leaf = _connection()
+    with_leaf[1][1].leaves.append(("x", "x", serialize_int, False, None))
+    assert page_writer(with_leaf, FORM) is None
+    held_with_arguments = _node(nested=[_owner()])
+    held_with_arguments[1][1].nested[0].arguments = {"first": 1}
+    assert page_writer(_connection(held_with_arguments), FORM) is None
+
+
+def test_a_form_may_not_use_the_writers_own_names() -> None:
+    for name in ("r", "rows", "_v0_leaf"):
+        form = RowForm("Thing", {"id": "r[0]"}, namespace={name: str})
+        with pytest.raises(TypeError):
+            page_writer(_connection(_node(leaves=[], nested=[], keys=["kind"])), form)
+    clash = RowForm(
+        "Thing", {}, {"owner": RowForm("Owner", {}, namespace={"_f": int})}, {"_f": str}
+    )
+    with pytest.raises(TypeError):
+        page_writer(_connection(_node(leaves=[], nested=[], keys=["kind"])), clash)
+
+
+WRITTEN = """query Written($status: BookingStatus) {
+  slots(first: 10) {
+    edges {
+      node {
+        id
+        bookings(first: 3) {
+          __typename
+          edges {
+            __typename
+            node {
+              __typename id customerName notes status createdAt updatedAt
+              user { __typename id fullName role createdAt }
+            }
+          }
+          again: edges { other: node { id } node { status } }
+        }
+        byStatus: bookings(status: $status) { edges { node { id status } } }
+        withRecords: bookings(first: 3) { edges { node { id
+          records(first: 2) { __typename edges { node { id kind note createdAt } } } } } }
+      }
+    }
+  }
+}"""
+
+SMALL = """{ slots(first: 10) { edges { node { id title startsAt
+  bookings(first: 10) { edges { node { id customerName status user { fullName } } } } } } } }"""
+
+# A customer's own lists, and others' (empty unless the viewer may see them).
+VISIBLE = """{
+  slots(first: 10) { edges { node { id staff { id
+    bookings(first: 2) { edges { node { id status } } }
+    records(first: 2) { edges { node { kind note } } } } } } }
+  me {
+    bookings { edges { node { id customerName status } } }
+    records(first: 3) { edges { node { kind note createdAt } } }
+  }
+}"""
+
+
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Rows the edge builders made node objects of, by builder (what a writer does without)."""
+    counts: dict[str, int] = {}
+    for name in ("_booking_edges", "_booking_edges_with_users", "_record_edges"):
+        original = getattr(nodes, name)
+
+        def counting(rows: Any, name: str = name, original: Any = original) -> Any:
+            counts[name] = counts.get(name, 0) + len(rows)
+            return original(rows)
+
+        monkeypatch.setattr(nodes, name, counting)
+    return counts
+
+
+async def test_written_pages_answer_as_graphql_core_does(api: Api, built: dict[str, int]) -> None:
+    world = await compare.world(api)
+    staff = world["staff"]
+    fast = await api.gql(SMALL, token=staff.token)
+    assert not fast.errors and built == {}  # nothing built: every page written
+    slots = [edge["node"] for edge in fast.data["slots"]["edges"]]
+    assert [len(s["bookings"]["edges"]) for s in slots] == [2, 0, 1, 1, 1]
+    first = slots[0]["bookings"]["edges"][0]["node"]
+    assert first["user"]["fullName"] and first["status"] == "CONFIRMED"
+    cursor = SMALL.replace("edges { node { id customerName", "edges { cursor node { id")
+    assert not (await api.gql(cursor, token=staff.token)).errors
+    assert built == {"_booking_edges_with_users": 5}  # a cursor needs the rows' objects
+
+    for status in ("CANCELLED", None):
+        built.clear()
+        assert not (await api.gql(WRITTEN, {"status": status}, token=staff.token)).errors
+        # Only `withRecords` builds its bookings (their records are a page of their own).
+        assert built == {"_booking_edges_with_users": 5}
+        body = await compare.same(api, WRITTEN, {"status": status}, staff)
+        assert not body.get("errors")
+    slots = [edge["node"] for edge in body["data"]["slots"]["edges"]]
+    kept = slots[0]["bookings"]["edges"][0]["node"]
+    assert kept["notes"] == "window seat" and kept["user"]["__typename"] == "User"
+    assert [e["other"]["id"] for e in slots[0]["bookings"]["again"]] == [
+        e["node"]["id"] for e in slots[0]["bookings"]["edges"]
+    ]
+    records = slots[0]["withRecords"]["edges"][0]["node"]["records"]
+    assert records["__typename"] == "RecordConnection" and records["edges"]
+
+
+async def test_written_private_lists_are_empty_for_others(api: Api) -> None:
+    world = await compare.world(api)
+    for who in (world["alice"], world["bob"], world["staff"], world["admin"], None):
+        body = await compare.same(api, VISIBLE, None, who)
+        staff = body["data"]["slots"]["edges"][0]["node"]["staff"]
+        if who is None:
+            assert [e["extensions"]["code"] for e in body["errors"]] == ["UNAUTHENTICATED"]
+        else:
+            assert not body.get("errors")
+        if who in (None, world["alice"], world["bob"]):
+            assert staff["bookings"] == {"edges": []} and staff["records"] == {"edges": []}
+    alice = await compare.same(api, VISIBLE, None, world["alice"])
+    assert len(alice["data"]["me"]["bookings"]["edges"]) == 2
+    assert alice["data"]["me"]["records"]["edges"]
