@@ -928,7 +928,9 @@ def render(
     out.append("")
     out.append(
         "Reads (closed loop, max throughput; x limit = req/s over `limit` in the same run; round "
-        "spread = (max - min) / median of the rounds; @half = open loop at half the median req/s)"
+        "spread = (max - min) / median of the rounds; @half = open loop at half the median req/s, "
+        "latency counted from each request's scheduled start; start lag = how late the load "
+        "generator started requests against that schedule)"
     )
     rows = []
     for qname in READ_QUERIES:
@@ -950,6 +952,7 @@ def render(
                     h.get("p50"),
                     h.get("p99"),
                     (h["p99"] / h["p50"]) if h.get("p50") else None,
+                    h.get("start_lag_p99"),
                     s["errors"],
                 ]
             )
@@ -968,6 +971,7 @@ def render(
                 "p50 ms @half",
                 "p99 ms @half",
                 "p99/p50 @half",
+                "start lag p99 @half",
                 "errors",
             ],
             [
@@ -978,6 +982,7 @@ def render(
                     *r[8:11],
                     None if r[11] is None else f"{r[11]:.2f}",
                     r[12],
+                    r[13],
                 ]
                 for r in rows
             ],
