@@ -4,6 +4,7 @@ tests/test_written.py)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -71,6 +72,7 @@ async def same(
         core = await api.gql(query, variables, token=token)
     assert fast.status == core.status
     assert fast.data == core.data
+    assert json.dumps(fast.data) == json.dumps(core.data)  # the key order too
     assert fast.body.keys() == core.body.keys()
     if fast.data is None and core.data is None and fast.errors and core.errors:
         # A null that propagated up to `data`: execution stops at the first of the sibling

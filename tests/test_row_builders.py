@@ -1,5 +1,5 @@
 """The planned executor's generated row builders (graphql/plans.py `row_builder`) fill a
-level's rows as the general way (`_rows_checked`) does, and decline what it must check."""
+level's rows as the general way (`rows_checked`) does, and decline what it must check."""
 
 from __future__ import annotations
 

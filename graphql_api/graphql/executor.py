@@ -124,7 +124,6 @@ def _leaf_column(
     return (strawberry_field.python_name, coerce, non_null, UNCHANGED.get(coerce))
 
 
-# graphql-core's output coercions that return a value of this exact type as it is: most leaves
 class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor; planned subtrees run a level at a time."""
 

@@ -21,11 +21,13 @@ Fallback, and graphql-core answers the subtree again with its own error.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from graphql_api.graphql.plans import ObjectPlan, Shape, leaf_lines
+from graphql_api.lru import LRU
 
 # Rows of each parent's page -> each parent's connection, completed.
 PageWriter = Callable[[Sequence[Sequence[Any]]], list[dict[str, Any]]]
@@ -42,10 +44,56 @@ class RowForm:
     relations: Mapping[str, RowForm] = field(default_factory=dict)
     namespace: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        """Refuse at import what would otherwise only make pages take the general way for
+        good: an expression that does not compile or names anything but `r` and this form's
+        namespace, and namespace names the generated loop uses itself."""
+        for name in self.namespace:
+            # The loop's own names do not start with `_`; leaf_lines' start with `_v`.
+            if not name.startswith("_") or name.startswith("_v"):
+                raise TypeError(f"{self.type_name}: {name!r} is not a name a row form may use")
+        for attribute, expression in self.columns.items():
+            names = {
+                node.id
+                for node in ast.walk(ast.parse(expression, mode="eval"))
+                if isinstance(node, ast.Name)
+            }
+            unknown = names - {"r", *self.namespace}
+            if unknown:
+                raise TypeError(f"{self.type_name}.{attribute}: {sorted(unknown)} not in scope")
+
+
+# Writers by what they are generated from: a plan is made again for each new set of variable
+# values (a cursor, a page size), and its writer would be the same. Forms are module constants
+# (their ids stay theirs); each entry keeps its form alive all the same.
+_WRITERS: LRU[tuple[Any, ...], tuple[RowForm, PageWriter | None]] = LRU(1024)
+
 
 def page_writer(shape: Shape, form: RowForm) -> PageWriter | None:
     """The generated writer for a connection of `form`'s nodes planned as `shape`, or None when
-    the subtree reads anything its rows do not hold."""
+    the subtree reads anything its rows do not hold; generated once per form and shape."""
+    key = (id(form), _structure(shape))
+    found = _WRITERS.get(key)
+    if found is None:
+        found = (form, compile_page_writer(shape, form))
+        _WRITERS.put(key, found)
+    return found[1]
+
+
+def _structure(shape: Shape) -> tuple[Any, ...]:
+    """What a writer depends on in a shape: its levels' keys, typenames, leaves and nested
+    selections (not their arguments' values, except whether there are any)."""
+    if shape[0] != "object":
+        return (shape[0], _structure(shape[1]) if isinstance(shape[1], tuple) else shape[1])
+    plan: ObjectPlan = shape[1]
+    nested = tuple(
+        (s.key, s.field, s.batch, bool(s.arguments), _structure(s.shape)) for s in plan.nested
+    )
+    return (plan.type_name, tuple(plan.keys), tuple(plan.typenames), tuple(plan.leaves), nested)
+
+
+def compile_page_writer(shape: Shape, form: RowForm) -> PageWriter | None:
+    """page_writer's work, uncached."""
     connection = _object(shape)
     if connection is None or connection.leaves:
         return None
@@ -86,9 +134,6 @@ class _Generated:
         self.scope: dict[str, Any] = {}
         self.count = 0
         for name, value in _namespaces(form):
-            # The loop's own names do not start with `_`; leaf_lines' start with `_v`.
-            if not name.startswith("_") or name.startswith("_v"):
-                raise TypeError(f"{name!r}: not a name a row form may use")
             if self.scope.setdefault(name, value) is not value:
                 raise TypeError(f"{name!r}: two row forms name different things so")
 

@@ -193,7 +193,10 @@ _ROW_NAMES = {"_encode": ids.encode}
 _BOOKING_ROW = RowForm("Booking", _BOOKING_COLUMNS, namespace=_ROW_NAMES)
 # A slot's bookings page JOINs each booking's customer.
 _BOOKING_WITH_CUSTOMER_ROW = RowForm(
-    "Booking", _BOOKING_COLUMNS, {"user": RowForm("User", _CUSTOMER_COLUMNS)}, _ROW_NAMES
+    "Booking",
+    _BOOKING_COLUMNS,
+    {"user": RowForm("User", _CUSTOMER_COLUMNS, namespace=_ROW_NAMES)},
+    _ROW_NAMES,
 )
 _RECORD_ROW = RowForm("Record", _RECORD_COLUMNS, namespace=_ROW_NAMES)
 
