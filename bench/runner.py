@@ -82,6 +82,7 @@ class Options:
     toggle_rounds: int
     half_rate_seconds: float
     half_rate_arrivals: int
+    half_rate_rounds: int
     profile_seconds: float
     write_attempts: int
     write_rounds: int
@@ -142,6 +143,7 @@ def parse_args(argv: list[str] | None) -> Options:
         toggle_rounds=min(args.rounds or (1 if quick else 3), 3),
         half_rate_seconds=1.0 if quick else 4.0,
         half_rate_arrivals=3 if quick else 8,
+        half_rate_rounds=1 if quick else 3,
         profile_seconds=0 if (quick or args.no_profile) else 8.0,
         write_attempts=args.write_attempts or (64 if quick else 300),
         write_rounds=1 if quick else 3,
@@ -487,7 +489,12 @@ def half_rate(
     opts: Options,
     summary: dict[tuple[str, str], dict[str, float]],
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    out = {}
+    """Latency at half each variant's median req/s, in rounds (every variant once a round, so
+    the machine's drift and stalls hit them alike); the medians over rounds, as for throughput,
+    with each round's p99/p50 kept (`rounds_p99_p50`). A stall of the machine (this VM pauses
+    for 5-80 ms now and then) puts a run of arrivals behind it, enough to move one 4-second
+    run's p99 on its own."""
+    specs: dict[tuple[str, str], dict[str, Any]] = {}
     for qname in READ_QUERIES:
         extra = (
             ["graphql-gc-default"]
@@ -510,7 +517,7 @@ def half_rate(
                 seconds = max(opts.half_rate_seconds, arrivals / rate) if rate else math.inf
             if seconds > budget:
                 continue
-            spec = {
+            specs[(variant, qname)] = {
                 "mode": "open",
                 "body": body(queries.QUERIES[qname], OPERATION[qname]),
                 "concurrency": 64,
@@ -518,8 +525,25 @@ def half_rate(
                 "duration": seconds,
                 "warmup": min(1.0, opts.half_rate_seconds / 2),
             }
-            out[(variant, qname)] = load.run(servers[variant], spec)
-    return out
+    runs: dict[tuple[str, str], list[dict[str, Any]]] = {key: [] for key in specs}
+    for _round in range(opts.half_rate_rounds):
+        for (variant, qname), spec in specs.items():
+            runs[(variant, qname)].append(load.run(servers[variant], spec))
+    return {key: _median_run(found) for key, found in runs.items()}
+
+
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One open-loop result from rounds of it: the median of each number, and of the rounds'
+    p99/p50 (`p99_p50`, the target's measure), each round's kept."""
+    merged: dict[str, Any] = {
+        key: statistics.median(run[key] for run in runs)
+        for key, value in runs[0].items()
+        if isinstance(value, int | float) and all(run.get(key) is not None for run in runs)
+    }
+    ratios = [run["p99"] / run["p50"] for run in runs if run.get("p50")]
+    merged["rounds_p99_p50"] = ratios
+    merged["p99_p50"] = statistics.median(ratios) if ratios else None
+    return merged
 
 
 def micro_costs(answers: dict[str, Any], quick: bool = False) -> dict[str, dict[str, float]]:
@@ -929,8 +953,9 @@ def render(
     out.append(
         "Reads (closed loop, max throughput; x limit = req/s over `limit` in the same run; round "
         "spread = (max - min) / median of the rounds; @half = open loop at half the median req/s, "
-        "latency counted from each request's scheduled start; start lag = how late the load "
-        "generator started requests against that schedule)"
+        "latency counted from each request's scheduled start, medians of rounds (p99/p50: of "
+        "the rounds' ratios); start lag = how late the load generator started requests against "
+        "that schedule)"
     )
     rows = []
     for qname in READ_QUERIES:
@@ -951,7 +976,7 @@ def render(
                     h.get("rate"),
                     h.get("p50"),
                     h.get("p99"),
-                    (h["p99"] / h["p50"]) if h.get("p50") else None,
+                    h.get("p99_p50"),
                     h.get("start_lag_p99"),
                     s["errors"],
                 ]
@@ -1025,12 +1050,15 @@ def render(
     )
     for q in READ_QUERIES:
         h = halves.get(("graphql", q))
-        if h:
-            r = h["p99"] / h["p50"]
-            targets.append((f"graphql p99/p50 at half max rate, {q}", r, "<= 3.00", r <= 3))
+        if h and h.get("p99_p50") is not None:
+            r = h["p99_p50"]
+            rounds = " ".join(f"{x:.2f}" for x in h["rounds_p99_p50"])
+            targets.append(
+                (f"graphql p99/p50 at half max rate, {q} (rounds: {rounds})", r, "<= 3.00", r <= 3)
+            )
     h = halves.get(("graphql-gc-default", "Q-small"))
-    if h:
-        r = h["p99"] / h["p50"]
+    if h and h.get("p99_p50") is not None:
+        r = h["p99_p50"]
         targets.append(
             ("(GC defaults, no tuning) p99/p50 at half max rate, Q-small", r, "<= 3.00", r <= 3)
         )
