@@ -140,17 +140,14 @@ class _Generated:
     def edge(self, edge: ObjectPlan, form: RowForm) -> tuple[list[str], str] | None:
         if edge.leaves:
             return None
+        nodes = [
+            (s.key, _object(s.shape) if s.field == "node" and s.batch is None else None, form)
+            for s in edge.nested
+        ]
         lines: list[str] = []
         values = _typenames(edge)
-        for selection in edge.nested:
-            node = _object(selection.shape) if selection.field == "node" else None
-            if node is None or selection.batch is not None:
-                return None
-            built = self.node(node, form)
-            if built is None:
-                return None
-            lines += built[0]
-            values[selection.key] = built[1]
+        if not self.objects(nodes, lines, values):
+            return None
         return lines, _display(edge, values)
 
     def node(self, plan: ObjectPlan, form: RowForm) -> tuple[list[str], str] | None:
@@ -167,17 +164,29 @@ class _Generated:
             self.count += 1
             lines += leaf_lines(variable, expression, leaf, self.scope, indent=12)
             values[leaf[0]] = variable
-        for selection in plan.nested:
-            held = form.relations.get(selection.field)
-            related = _object(selection.shape)
-            if held is None or related is None or selection.arguments:
-                return None
-            built = self.node(related, held)
-            if built is None:
-                return None
-            lines += built[0]
-            values[selection.key] = built[1]
+        held = [
+            (s.key, None if s.arguments else _object(s.shape), form.relations.get(s.field))
+            for s in plan.nested
+        ]
+        if not self.objects(held, lines, values):
+            return None
         return lines, _display(plan, values)
+
+    def objects(
+        self,
+        found: Sequence[tuple[str, ObjectPlan | None, RowForm | None]],
+        lines: list[str],
+        values: dict[str, str],
+    ) -> bool:
+        """Each (response key, object plan, form) written from the row into `lines` and
+        `values`; False when one cannot be (no plan or no form for it)."""
+        for key, plan, form in found:
+            built = self.node(plan, form) if plan is not None and form is not None else None
+            if built is None:
+                return False
+            lines += built[0]
+            values[key] = built[1]
+        return True
 
     def compile(self, source: str) -> PageWriter:
         exec(source, self.scope)  # noqa: S102 - see _display: no input reaches the source
