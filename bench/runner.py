@@ -526,24 +526,49 @@ def half_rate(
                 "warmup": min(1.0, opts.half_rate_seconds / 2),
             }
     runs: dict[tuple[str, str], list[dict[str, Any]]] = {key: [] for key in specs}
-    for _round in range(opts.half_rate_rounds):
-        for (variant, qname), spec in specs.items():
-            runs[(variant, qname)].append(load.run(servers[variant], spec))
+    keys = list(specs)
+    for r in range(opts.half_rate_rounds):
+        shift = (r * 3) % len(keys) if keys else 0  # the starting job moves, as in read_rounds
+        for variant, qname in keys[shift:] + keys[:shift]:
+            outcome = load.run(servers[variant], specs[(variant, qname)])
+            if outcome["errors"]:
+                progress(f"! {variant} {qname} at half rate: {outcome['errors']} errors")
+            runs[(variant, qname)].append(outcome)
     return {key: _median_run(found) for key, found in runs.items()}
 
 
 def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """One open-loop result from rounds of it: the median of each number, and of the rounds'
-    p99/p50 (`p99_p50`, the target's measure), each round's kept."""
+    """One open-loop result from rounds of it: the median of each measure, and of the rounds'
+    p99/p50 (`p99_p50`, the target's measure); errors and late starts summed, the largest
+    `max`; every round kept (`rounds`)."""
+    summed = {"errors", "late_starts", "count"}
     merged: dict[str, Any] = {
         key: statistics.median(run[key] for run in runs)
         for key, value in runs[0].items()
-        if isinstance(value, int | float) and all(run.get(key) is not None for run in runs)
+        if key not in summed
+        and isinstance(value, int | float)
+        and all(_finite(run.get(key)) for run in runs)
     }
-    ratios = [run["p99"] / run["p50"] for run in runs if run.get("p50")]
+    for key in summed:
+        merged[key] = sum(run.get(key, 0) for run in runs)
+    merged["max"] = (
+        max(run["max"] for run in runs if _finite(run.get("max")))
+        if any(_finite(run.get("max")) for run in runs)
+        else None
+    )
+    ratios = [
+        run["p99"] / run["p50"]
+        for run in runs
+        if _finite(run.get("p50")) and _finite(run.get("p99")) and run["p50"] > 0
+    ]
     merged["rounds_p99_p50"] = ratios
     merged["p99_p50"] = statistics.median(ratios) if ratios else None
+    merged["rounds"] = runs
     return merged
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
 
 
 def micro_costs(answers: dict[str, Any], quick: bool = False) -> dict[str, dict[str, float]]:
@@ -977,8 +1002,8 @@ def render(
                     h.get("p50"),
                     h.get("p99"),
                     h.get("p99_p50"),
-                    h.get("start_lag_p99"),
-                    s["errors"],
+                    None if h.get("start_lag_p99") is None else f"{h['start_lag_p99']:.2f}",
+                    s["errors"] + h.get("errors", 0),
                 ]
             )
     out.append(
@@ -1059,9 +1084,9 @@ def render(
     h = halves.get(("graphql-gc-default", "Q-small"))
     if h and h.get("p99_p50") is not None:
         r = h["p99_p50"]
-        targets.append(
-            ("(GC defaults, no tuning) p99/p50 at half max rate, Q-small", r, "<= 3.00", r <= 3)
-        )
+        rounds = " ".join(f"{x:.2f}" for x in h["rounds_p99_p50"])
+        name = f"(GC defaults, no tuning) p99/p50 at half max rate, Q-small (rounds: {rounds})"
+        targets.append((name, r, "<= 3.00", r <= 3))
     sc = scaling.get("graphql", {})
     if sc:
         constant = len(set(sc.values())) == 1
