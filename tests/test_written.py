@@ -10,7 +10,12 @@ from typing import Any
 
 import pytest
 from graphql import GraphQLEnumType, GraphQLEnumValue
-from graphql.type.scalars import serialize_id, serialize_int, serialize_string
+from graphql.type.scalars import (
+    serialize_boolean,
+    serialize_id,
+    serialize_int,
+    serialize_string,
+)
 from sqlalchemy import text
 
 from graphql_api.graphql import plans, written
@@ -102,7 +107,7 @@ def _connection(
 def test_a_writer_writes_each_page_in_the_answers_key_order() -> None:
     write = page_writer(_connection(), FORM)
     assert write is not None
-    first, empty = write([ROWS, []])
+    first, empty = write([(ROWS, True), ([], False)], False)
     assert empty == {"__typename": "ThingConnection", "edges": [], "more": []}
     assert first["edges"][0] == {
         "node": {
@@ -121,14 +126,38 @@ def test_a_writer_writes_each_page_in_the_answers_key_order() -> None:
     assert first["more"] == [{"n": {"id": "Thing:1"}}, {"n": {"id": "Thing:2"}}]
 
 
+def test_a_writer_writes_cursors_and_page_info_from_the_page() -> None:
+    form = RowForm("Thing", FORM.columns, {"owner": OWNER}, NAMES, cursor="_gid('c', r[0])")
+    cursor: plans.Shape = ("non_null", ("leaf", serialize_string))
+    flags: list[plans.Leaf] = [
+        ("next", "has_next_page", serialize_boolean, True, bool),
+        ("previous", "has_previous_page", serialize_boolean, True, bool),
+    ]
+    ends = [
+        _select("start", "start_cursor", ("leaf", serialize_string), batch=_no_batch),
+        _select("end", "end_cursor", ("leaf", serialize_string), batch=_no_batch),
+    ]
+    page_info = _object("PageInfo", ["next", "previous", "start", "end"], leaves=flags, nested=ends)
+    shape = _connection(edge_extra=(_select("cursor", "cursor", cursor, batch=_no_batch),))
+    shape[1][1].keys.append("pageInfo")
+    shape[1][1].nested.append(_select("pageInfo", "page_info", page_info))
+    assert page_writer(shape, FORM) is None  # a form without cursors declines them
+    write = page_writer(shape, form)
+    assert write is not None
+    full, empty = write([(ROWS, True), ([], False)], True)
+    assert [edge["cursor"] for edge in full["edges"]] == ["c:1", "c:2"]
+    assert full["pageInfo"] == {"next": True, "previous": True, "start": "c:1", "end": "c:2"}
+    assert empty["pageInfo"] == {"next": False, "previous": True, "start": None, "end": None}
+
+
 def test_a_value_the_scalar_refuses_hands_the_subtree_back() -> None:
     write = page_writer(_connection(), FORM)
     assert write is not None
     for bad in ((*ROWS[0][:3], None, *ROWS[0][4:]), (*ROWS[0][:2], "three", *ROWS[0][3:])):
         with pytest.raises(plans.Fallback):
-            write([[bad]])  # a null mood (non-null), an Int that is not one
+            write([([bad], False)], False)  # a null mood (non-null), an Int that is not one
     with pytest.raises(plans.Fallback):
-        write([[(*ROWS[0][:5], None)]])  # the owner's non-null name
+        write([([(*ROWS[0][:5], None)], False)], False)  # the owner's non-null name
 
 
 def _no_batch(*_args: Any) -> list[Any]:
@@ -259,9 +288,9 @@ async def test_written_pages_answer_as_graphql_core_does(api: Api, built: dict[s
     assert [len(s["bookings"]["edges"]) for s in slots] == [2, 0, 1, 1, 1]
     first = slots[0]["bookings"]["edges"][0]["node"]
     assert first["user"]["fullName"] and first["status"] == "CONFIRMED"
-    cursor = SMALL.replace("edges { node { id customerName", "edges { cursor node { id")
-    assert not (await api.gql(cursor, token=staff.token)).errors
-    assert built == {"_booking_edges_with_users": 5}  # a cursor needs the rows' objects
+    counted = SMALL.replace("bookings(first: 10) {", "bookings(first: 10) { totalCount")
+    assert not (await api.gql(counted, token=staff.token)).errors
+    assert built == {"_booking_edges_with_users": 5}  # a count needs the rows' objects
 
     for status in ("CANCELLED", None):
         built.clear()
@@ -337,3 +366,40 @@ async def test_a_value_a_writer_refuses_is_answered_by_graphql_core(api: Api) ->
     assert len(bookings) == 2 and all(edge["node"]["notes"] is None for edge in bookings)
     assert [e["path"][-1] for e in body["errors"]] == ["notes", "notes"]
     assert {e["extensions"]["code"] for e in body["errors"]} == {"INTERNAL_SERVER_ERROR"}
+
+
+RELAY = """query Relay($after: String) {
+  slots(first: 10) { edges { node { id
+    bookings(first: 1, after: $after) {
+      __typename
+      pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { id status user { fullName } } }
+    }
+    all: bookings { pageInfo { endCursor hasNextPage } edges { cursor } }
+  } } }
+  me { bookings(first: 1) { pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }
+}"""
+
+
+async def test_relay_pages_with_cursors_and_page_info_are_written(
+    api: Api, built: dict[str, int]
+) -> None:
+    world = await compare.world(api)
+    staff = world["staff"]
+    fast = await api.gql(RELAY, {"after": None}, token=staff.token)
+    assert fast.data is not None and not fast.errors
+    assert built == {}  # every page written, cursors and pageInfo included
+    first = fast.data["slots"]["edges"][0]["node"]
+    page = first["bookings"]
+    assert page["pageInfo"]["hasNextPage"] and not page["pageInfo"]["hasPreviousPage"]
+    assert page["pageInfo"]["startCursor"] == page["edges"][0]["cursor"]
+    assert first["all"]["pageInfo"]["endCursor"] == first["all"]["edges"][-1]["cursor"]
+    after = page["pageInfo"]["endCursor"]
+    for variables in ({"after": None}, {"after": after}):
+        body = await compare.same(api, RELAY, variables, staff)
+        assert not body.get("errors")
+    second = body["data"]["slots"]["edges"][0]["node"]["bookings"]
+    assert second["pageInfo"]["hasPreviousPage"] and second["edges"]
+    assert second["edges"][0]["cursor"] != page["edges"][0]["cursor"]
+    for who in (world["alice"], None):  # customers and anonymous callers: refused alike
+        await compare.same(api, RELAY, {"after": None}, who)

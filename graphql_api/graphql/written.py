@@ -3,18 +3,20 @@
 The executor completes a nested page level by level: each row of a slot's bookings page
 becomes a Booking, its customer (a User) and an Edge (types/construct.py), and those objects
 are then read again, one level at a time, into the answer's dicts (plans.row_builder). When
-the subtree under a page reads nothing but what the page's rows hold, the objects are not
-needed: `page_writer` generates one loop that writes each page's connection straight from its
-rows, ~3x cheaper per row (bench/'s Q-small writes 100 such rows, Q-large 1,500).
+the subtree under a page reads nothing but what the page holds, the objects are not needed:
+`page_writer` generates one loop that writes each page's connection straight from its rows,
+~3x cheaper per row (bench/'s Q-small writes 100 such rows, Q-large 1,500).
 
-What qualifies: `edges { node { ... } }` (aliases and `__typename` anywhere), where the node
-reads only plain scalar fields and to-one objects held by the same row (a booking's customer,
-JOINed by a slot's bookings page), those under the same rule. Anything else (a cursor,
-`pageInfo`, `totalCount`, a relation loaded on its own such as a customer's `email`, which
-checks who may see it) makes `page_writer` answer None, and the page takes the general way.
+What qualifies: `edges { cursor node { ... } }` and `pageInfo { hasNextPage hasPreviousPage
+startCursor endCursor }` (aliases and `__typename` anywhere), where the node reads only plain
+scalar fields and to-one objects held by the same row (a booking's customer, JOINed by a
+slot's bookings page), those under the same rule. Anything else (`totalCount`, a relation
+loaded on its own such as a customer's `email`, which checks who may see it, or a booking's
+`records`) makes `page_writer` answer None, and the page takes the general way.
 
 A relation declares how a row answers its node (`RowForm`, graphql/types/nodes.py); the
-executor asks once per plan and passes the writer to the batch form as `write`. Values are
+executor asks once per plan and passes the writer to the batch form as `write`, with each
+page's rows and whether more follow, and whether the pages start after a cursor. Values are
 coerced as the row builders coerce them (plans.leaf_lines): a value they would refuse raises
 Fallback, and graphql-core answers the subtree again with its own error.
 """
@@ -26,11 +28,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql_api.graphql.plans import ObjectPlan, Shape, leaf_lines
+from graphql_api.graphql.plans import UNCHANGED, Leaf, ObjectPlan, Selection, Shape, leaf_lines
 from graphql_api.lru import LRU
 
-# Rows of each parent's page -> each parent's connection, completed.
-PageWriter = Callable[[Sequence[Sequence[Any]]], list[dict[str, Any]]]
+# Each parent's page (its rows, and whether more follow), and whether the pages start after a
+# cursor -> each parent's connection, completed.
+PageWriter = Callable[[Sequence[tuple[Sequence[Any], bool]], bool], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class RowForm:
     columns: Mapping[str, str]
     relations: Mapping[str, RowForm] = field(default_factory=dict)
     namespace: Mapping[str, Any] = field(default_factory=dict)
+    # The row's cursor, as the page's own edges and pageInfo encode it (None: not written).
+    cursor: str | None = None
 
     def __post_init__(self) -> None:
         """Refuse at import what would otherwise only make pages take the general way for
@@ -52,7 +57,10 @@ class RowForm:
             # The loop's own names do not start with `_`; leaf_lines' start with `_v`.
             if not name.startswith("_") or name.startswith("_v"):
                 raise TypeError(f"{self.type_name}: {name!r} is not a name a row form may use")
-        for attribute, expression in self.columns.items():
+        expressions = dict(self.columns)
+        if self.cursor is not None:
+            expressions["cursor"] = self.cursor
+        for attribute, expression in expressions.items():
             names = {
                 node.id
                 for node in ast.walk(ast.parse(expression, mode="eval"))
@@ -97,30 +105,40 @@ def compile_page_writer(shape: Shape, form: RowForm) -> PageWriter | None:
     connection = _object(shape)
     if connection is None or connection.leaves:
         return None
-    edge_lists: list[tuple[str, ObjectPlan]] = []
-    for selection in connection.nested:
-        edge = _object(_item(selection.shape)) if selection.field == "edges" else None
-        if edge is None or selection.batch is not None:
-            return None
-        edge_lists.append((selection.key, edge))
     writer = _Generated(form)
-    loops: list[str] = []
+    lines: list[str] = []
     values = _typenames(connection)
-    for number, (key, edge) in enumerate(edge_lists):
-        built = writer.edge(edge, form)
-        if built is None:
+    edge_lists = 0
+    for selection in connection.nested:
+        if selection.batch is not None:
+            return None  # (totalCount)
+        if selection.field == "edges":
+            edge = _object(_item(selection.shape))
+            built = writer.edge(edge, form) if edge is not None else None
+            if built is None:
+                return None
+            edges = f"e{edge_lists}"
+            edge_lists += 1
+            lines += [
+                f"        {edges} = []\n        push_{edges} = {edges}.append\n",
+                "        for r in rows:\n",
+                *built[0],
+                f"            push_{edges}({built[1]})\n",
+            ]
+            values[selection.key] = edges
+        elif selection.field == "page_info":
+            page_info = _object(selection.shape)
+            built = writer.page_info(page_info, form) if page_info is not None else None
+            if built is None:
+                return None
+            lines += built[0]
+            values[selection.key] = built[1]
+        else:
             return None
-        lines, expression = built
-        values[key] = f"e{number}"
-        loops += [
-            f"        e{number} = []\n        push{number} = e{number}.append\n",
-            "        for r in rows:\n",
-            *lines,
-            f"            push{number}({expression})\n",
-        ]
     source = [
-        "def write(pages):\n    out = []\n    add = out.append\n    for rows in pages:\n",
-        *loops,
+        "def write(pages, has_previous):\n    out = []\n    add = out.append\n",
+        "    for rows, has_next in pages:\n",
+        *lines,
         f"        add({_display(connection, values)})\n",
         "    return out\n",
     ]
@@ -140,15 +158,48 @@ class _Generated:
     def edge(self, edge: ObjectPlan, form: RowForm) -> tuple[list[str], str] | None:
         if edge.leaves:
             return None
-        nodes = [
-            (s.key, _object(s.shape) if s.field == "node" and s.batch is None else None, form)
-            for s in edge.nested
-        ]
         lines: list[str] = []
         values = _typenames(edge)
+        nodes: list[tuple[str, ObjectPlan | None, RowForm | None]] = []
+        for s in edge.nested:
+            cursor = _leaf(s) if s.field == "cursor" and s.batch is not None else None
+            if s.field == "node" and s.batch is None:
+                nodes.append((s.key, _object(s.shape), form))
+            elif cursor is not None and form.cursor is not None:
+                values[s.key] = self.leaf(form.cursor, cursor, lines, indent=12)
+            else:
+                return None
         if not self.objects(nodes, lines, values):
             return None
         return lines, _display(edge, values)
+
+    def page_info(self, plan: ObjectPlan, form: RowForm) -> tuple[list[str], str] | None:
+        """Lines computing a page's pageInfo after its edges (`r` is free again), and its
+        dict display: whether more follow and whether it starts after a cursor, as the page
+        says; its first and last rows' cursors, None for an empty page."""
+        flags = {"has_next_page": "has_next", "has_previous_page": "has_previous"}
+        lines: list[str] = []
+        values = _typenames(plan)
+        for leaf in plan.leaves:
+            if leaf[1] not in flags:
+                return None
+            values[leaf[0]] = self.leaf(flags[leaf[1]], leaf, lines, indent=8)
+        ends = {"start_cursor": "rows[0]", "end_cursor": "rows[-1]"}
+        for s in plan.nested:
+            cursor = _leaf(s) if s.field in ends and s.batch is not None else None
+            if cursor is None or form.cursor is None:
+                return None
+            lines.append(f"        r = {ends[s.field]} if rows else None\n")
+            expression = f"None if r is None else {form.cursor}"
+            values[s.key] = self.leaf(expression, cursor, lines, indent=8)
+        return lines, _display(plan, values)
+
+    def leaf(self, expression: str, leaf: Leaf, lines: list[str], *, indent: int) -> str:
+        """A new variable holding the leaf's coerced value (plans.leaf_lines)."""
+        variable = f"v{self.count}"
+        self.count += 1
+        lines += leaf_lines(variable, expression, leaf, self.scope, indent=indent)
+        return variable
 
     def node(self, plan: ObjectPlan, form: RowForm) -> tuple[list[str], str] | None:
         """Lines computing the node's leaves, and a dict display of the node."""
@@ -160,10 +211,7 @@ class _Generated:
             expression = form.columns.get(leaf[1])
             if expression is None:
                 return None
-            variable = f"v{self.count}"
-            self.count += 1
-            lines += leaf_lines(variable, expression, leaf, self.scope, indent=12)
-            values[leaf[0]] = variable
+            values[leaf[0]] = self.leaf(expression, leaf, lines, indent=12)
         held = [
             (s.key, None if s.arguments else _object(s.shape), form.relations.get(s.field))
             for s in plan.nested
@@ -199,6 +247,18 @@ def _object(shape: Shape) -> ObjectPlan | None:
     if shape[0] == "non_null":
         shape = shape[1]
     return shape[1] if shape[0] == "object" else None
+
+
+def _leaf(selection: Selection) -> Leaf | None:
+    """A batched scalar field (a cursor) as a Leaf for leaf_lines; None for anything else."""
+    shape = selection.shape
+    non_null = shape[0] == "non_null"
+    if non_null:
+        shape = shape[1]
+    if shape[0] != "leaf":
+        return None
+    coerce = shape[1]
+    return (selection.key, selection.field, coerce, non_null, UNCHANGED.get(coerce))
 
 
 def _item(shape: Shape) -> Shape:

@@ -189,16 +189,19 @@ _RECORD_COLUMNS = {
     "id": f"_encode('Record', {_column(models.Record, 'id')})",
     **{name: _column(models.Record, name) for name in ("kind", "note", "created_at")},
 }
-_ROW_NAMES = {"_encode": ids.encode}
-_BOOKING_ROW = RowForm("Booking", _BOOKING_COLUMNS, namespace=_ROW_NAMES)
+_ROW_NAMES = {"_encode": ids.encode, "_id_cursor": id_cursor}
+# Nested pages are ordered by id (their cursors are id cursors, as `_children` builds them).
+_ID_CURSOR = "_id_cursor(r).encode()"
+_BOOKING_ROW = RowForm("Booking", _BOOKING_COLUMNS, namespace=_ROW_NAMES, cursor=_ID_CURSOR)
 # A slot's bookings page JOINs each booking's customer.
 _BOOKING_WITH_CUSTOMER_ROW = RowForm(
     "Booking",
     _BOOKING_COLUMNS,
     {"user": RowForm("User", _CUSTOMER_COLUMNS, namespace=_ROW_NAMES)},
     _ROW_NAMES,
+    _ID_CURSOR,
 )
-_RECORD_ROW = RowForm("Record", _RECORD_COLUMNS, namespace=_ROW_NAMES)
+_RECORD_ROW = RowForm("Record", _RECORD_COLUMNS, namespace=_ROW_NAMES, cursor=_ID_CURSOR)
 
 # Nested connections as the batch forms answer them: Connection objects, or completed when the
 # executor passes a writer.
@@ -252,10 +255,10 @@ async def _children(
     `write`, when the executor passes one, the completed connections instead (written.py)."""
     keys = [ChildPageKey(pk, page, status, omitted) for pk in parent_ids]
     pages_rows = await pages.load_many(keys)
-    if write is not None:
-        return write([overfetched(rows, page)[0] for rows in pages_rows])
-    # The count's key made only if `totalCount` is asked for (550 parents in bench/'s Q-large).
     has_previous = page.after is not None
+    if write is not None:
+        return write([overfetched(rows, page) for rows in pages_rows], has_previous)
+    # The count's key made only if `totalCount` is asked for (550 parents in bench/'s Q-large).
     count_of = partial(_child_count, counts, status)
     out: list[Connection[N]] = []
     add = out.append
@@ -297,7 +300,7 @@ async def _private_children(
 
 
 def _written_empty(write: PageWriter) -> dict[str, Any]:
-    return write([()])[0]
+    return write([((), False)], False)[0]  # as empty_connection()
 
 
 def _one(connections: Connections[N]) -> Connection[N]:
@@ -687,7 +690,7 @@ _new_record = constructor(Record)
 # A page's row -> its node and edge, built inline (construct.rows_builder): a slot's 10 pages of
 # 10 bookings in Q-small of bench/ build 300 objects.
 _EDGE: Built = ("edge", Edge, {"node": "node", "_row": "r", "_cursor_of": "_cursor_of"})
-_EDGE_NAMES = {**_ROW_NAMES, "_cursor_of": id_cursor}
+_EDGE_NAMES = {"_encode": ids.encode, "_cursor_of": id_cursor}
 _CUSTOMER_OF_ROW: Built = (
     "user",
     User,
