@@ -375,9 +375,19 @@ RELAY = """query Relay($after: String) {
       pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
       edges { cursor node { id status user { fullName } } }
     }
-    all: bookings { pageInfo { endCursor hasNextPage } edges { cursor } }
+    all: bookings { before: pageInfo { endCursor } edges { cursor } pageInfo { hasNextPage } }
   } } }
   me { bookings(first: 1) { pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }
+}"""
+
+# Others' lists are empty for a customer: written empty pages have pageInfo too.
+RELAY_PUBLIC = """query RelayPublic($after: String) {
+  slots(first: 10) { edges { node { id staff {
+    bookings(first: 1, after: $after) { p1: pageInfo { hasNextPage startCursor }
+      edges { cursor node { id } } p2: pageInfo { hasPreviousPage endCursor } }
+    records(first: 1) { pageInfo { hasNextPage endCursor } edges { cursor } }
+  } } } }
+  me { records(first: 1, after: $after) { pageInfo { hasPreviousPage } edges { cursor } } }
 }"""
 
 
@@ -393,7 +403,7 @@ async def test_relay_pages_with_cursors_and_page_info_are_written(
     page = first["bookings"]
     assert page["pageInfo"]["hasNextPage"] and not page["pageInfo"]["hasPreviousPage"]
     assert page["pageInfo"]["startCursor"] == page["edges"][0]["cursor"]
-    assert first["all"]["pageInfo"]["endCursor"] == first["all"]["edges"][-1]["cursor"]
+    assert first["all"]["before"]["endCursor"] == first["all"]["edges"][-1]["cursor"]
     after = page["pageInfo"]["endCursor"]
     for variables in ({"after": None}, {"after": after}):
         body = await compare.same(api, RELAY, variables, staff)
@@ -403,3 +413,19 @@ async def test_relay_pages_with_cursors_and_page_info_are_written(
     assert second["edges"][0]["cursor"] != page["edges"][0]["cursor"]
     for who in (world["alice"], None):  # customers and anonymous callers: refused alike
         await compare.same(api, RELAY, {"after": None}, who)
+    first_slot = fast.data["slots"]["edges"][0]["node"]["id"]
+    await book(api, staff, first_slot)  # the staff member's own lists, hidden from others
+    await book(api, staff, fast.data["slots"]["edges"][1]["node"]["id"])
+    for who in (world["alice"], world["staff"], world["admin"]):
+        for variables in ({"after": None}, {"after": after}):
+            body = await compare.same(api, RELAY_PUBLIC, variables, who)
+            assert not body.get("errors")
+            lists = body["data"]["slots"]["edges"][0]["node"]["staff"]
+            if who is world["alice"]:
+                assert lists["bookings"] == {
+                    "p1": {"hasNextPage": False, "startCursor": None},
+                    "edges": [],
+                    "p2": {"hasPreviousPage": False, "endCursor": None},
+                }
+            elif variables["after"] is None:
+                assert lists["bookings"]["p1"]["hasNextPage"] and lists["records"]["edges"]

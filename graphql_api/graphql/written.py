@@ -174,9 +174,11 @@ class _Generated:
         return lines, _display(edge, values)
 
     def page_info(self, plan: ObjectPlan, form: RowForm) -> tuple[list[str], str] | None:
-        """Lines computing a page's pageInfo after its edges (`r` is free again), and its
-        dict display: whether more follow and whether it starts after a cursor, as the page
-        says; its first and last rows' cursors, None for an empty page."""
+        """Lines computing a page's pageInfo, and its dict display: whether more follow and
+        whether it starts after a cursor, as the page says; its first and last rows' cursors,
+        None for an empty page. (They set `r` outside the edge loops, before or after them in
+        the order of the selections; each loop sets `r` for its own rows, and every value has
+        a variable of its own, read only by the displays at the end.)"""
         flags = {"has_next_page": "has_next", "has_previous_page": "has_previous"}
         lines: list[str] = []
         values = _typenames(plan)

@@ -32,7 +32,7 @@ from graphql_api.graphql.types.base import (
 from graphql_api.graphql.types.construct import Built, constructor, rows_builder
 from graphql_api.graphql.written import PageWriter, RowForm
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
-from graphql_api.pagination import PageRequest, overfetched
+from graphql_api.pagination import Cursor, PageRequest, overfetched
 from graphql_api.services.bookings import CUSTOMER_AT, Customer
 from graphql_api.services.queries import column_position
 
@@ -189,19 +189,35 @@ _RECORD_COLUMNS = {
     "id": f"_encode('Record', {_column(models.Record, 'id')})",
     **{name: _column(models.Record, name) for name in ("kind", "note", "created_at")},
 }
-_ROW_NAMES = {"_encode": ids.encode, "_id_cursor": id_cursor}
-# Nested pages are ordered by id (their cursors are id cursors, as `_children` builds them).
-_ID_CURSOR = "_id_cursor(r).encode()"
-_BOOKING_ROW = RowForm("Booking", _BOOKING_COLUMNS, namespace=_ROW_NAMES, cursor=_ID_CURSOR)
+
+
+def _id_cursor_text(pk: int) -> str:
+    return Cursor(id=pk).encode()
+
+
+_ROW_NAMES = {"_encode": ids.encode, "_cursor": _id_cursor_text}
+# Nested pages' cursors are id cursors (`_children` gives them `id_cursor`), ascending or
+# descending as the page is ordered; the id read by position, as the columns are.
+_BOOKING_ROW = RowForm(
+    "Booking",
+    _BOOKING_COLUMNS,
+    namespace=_ROW_NAMES,
+    cursor=f"_cursor({_column(models.Booking, 'id')})",
+)
 # A slot's bookings page JOINs each booking's customer.
 _BOOKING_WITH_CUSTOMER_ROW = RowForm(
     "Booking",
     _BOOKING_COLUMNS,
     {"user": RowForm("User", _CUSTOMER_COLUMNS, namespace=_ROW_NAMES)},
     _ROW_NAMES,
-    _ID_CURSOR,
+    _BOOKING_ROW.cursor,
 )
-_RECORD_ROW = RowForm("Record", _RECORD_COLUMNS, namespace=_ROW_NAMES, cursor=_ID_CURSOR)
+_RECORD_ROW = RowForm(
+    "Record",
+    _RECORD_COLUMNS,
+    namespace=_ROW_NAMES,
+    cursor=f"_cursor({_column(models.Record, 'id')})",
+)
 
 # Nested connections as the batch forms answer them: Connection objects, or completed when the
 # executor passes a writer.
