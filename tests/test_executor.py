@@ -185,6 +185,8 @@ async def test_errors_inside_a_planned_subtree_match(api: Api) -> None:
     assert {e["extensions"]["code"] for e in body["errors"]} == {"BAD_USER_INPUT"}
     body = await compare.same(api, TOO_MANY, None, staff)
     assert body["errors"]
+    # The contract: `first` over 100 is BAD_USER_INPUT, on a nested page as on a root list.
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"BAD_USER_INPUT"}
     body = await compare.same(api, FORBIDDEN_NESTED, {"id": world["kept"]["id"]}, alice)
     assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
     assert body["data"] == {"booking": None}  # the refusal nulls up to the nullable field

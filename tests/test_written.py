@@ -21,6 +21,7 @@ from sqlalchemy import text
 from graphql_api.graphql import plans, written
 from graphql_api.graphql.types import nodes
 from graphql_api.graphql.written import RowForm, page_writer
+from graphql_api.lru import LRU
 from tests import executor_helpers as compare
 from tests.domain_helpers import book
 from tests.helpers import Api
@@ -344,6 +345,8 @@ async def test_a_writer_is_made_once_for_every_page_size(
         return original(shape, form)
 
     monkeypatch.setattr(written, "compile_page_writer", counting)
+    # An empty cache: whatever an earlier test (or the other backend's run) generated.
+    monkeypatch.setattr(written, "_WRITERS", LRU(1024))
     query = """query Sizes($n: Int) { slots(first: 5) { edges { node { id
       bookings(first: $n) { edges { node { id status notes } } } } } } }"""
     for n in (1, 2, 3):

@@ -209,9 +209,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         form = written_form_of(resolver.wrapped_func)
         write = page_writer(shape, form) if form is not None else None
         if write is not None:
-            arguments["write"] = write
-        name = strawberry_field.python_name
-        return Selection(key, name, batch, arguments, shape, written=write is not None)
+            arguments["write"] = write  # (Selection.written)
+        return Selection(key, strawberry_field.python_name, batch, arguments, shape)
 
     def _arguments(
         self,

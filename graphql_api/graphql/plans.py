@@ -38,8 +38,12 @@ class Selection:
     batch: BatchResolver | None  # ... or, when set, a relation's batch form
     arguments: dict[str, Any]
     shape: Shape
-    # The batch form answers with the subtree's completed values (graphql/written.py).
-    written: bool = False
+
+    @property
+    def written(self) -> bool:
+        """The batch form answers with the subtree's completed values: the executor passed it
+        a writer (graphql/written.py)."""
+        return "write" in self.arguments
 
 
 # Response key, attribute, coerce, non-null, and the type whose values coerce returns as they
@@ -172,17 +176,30 @@ def compile_row_builder(plan: ObjectPlan) -> RowBuilder:
         "def build(parents):\n    rows = []\n    add = rows.append\n    for p in parents:\n",
         f"        if {checks}:\n            return None\n",
     ]
-    values: dict[str, str] = dict.fromkeys(plan.keys, "None")
-    for key in plan.typenames:
-        values[key] = repr(plan.type_name)
+    values = typename_values(plan)
     for number, leaf in enumerate(plan.leaves):
         lines += leaf_lines(f"v{number}", f"p.{leaf[1]}", leaf, scope, indent=8)
         values[leaf[0]] = f"v{number}"
-    entries = ", ".join(f"{key!r}: {value}" for key, value in values.items())
-    lines += [f"        add({{{entries}}})\n", "    return rows\n"]
+    lines += [f"        add({dict_display(plan, values)})\n", "    return rows\n"]
     exec("".join(lines), scope)  # noqa: S102 - see the docstring
     build: RowBuilder = scope["build"]
     return build
+
+
+def typename_values(plan: ObjectPlan) -> dict[str, str]:
+    """The source of each response key's value in a generated row, to be filled in: the type's
+    name (a literal) for its `__typename` keys, None until a leaf or object is put there."""
+    values = dict.fromkeys(plan.keys, "None")
+    for key in plan.typenames:
+        values[key] = repr(plan.type_name)
+    return values
+
+
+def dict_display(plan: ObjectPlan, values: dict[str, str]) -> str:
+    """A generated row: a dict display in the response's key order. Keys (the document's
+    response names) go in as `repr` literals; values are the generated code's own variables
+    and literals, and expressions of the product's code (written.py's forms), never input."""
+    return "{" + ", ".join(f"{key!r}: {values[key]}" for key in plan.keys) + "}"
 
 
 def leaf_lines(

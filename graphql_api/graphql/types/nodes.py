@@ -191,18 +191,15 @@ _RECORD_COLUMNS = {
 }
 
 
-def _id_cursor_text(pk: int) -> str:
-    return Cursor(id=pk).encode()
+def _id_cursor(model: type[Base]) -> str:
+    """The expression for a nested page's row's cursor: nested pages' cursors are id cursors
+    (`_children` gives them `id_cursor`), whichever way the page is ordered."""
+    return f"_Cursor({_column(model, 'id')}).encode()"
 
 
-_ROW_NAMES = {"_encode": ids.encode, "_cursor": _id_cursor_text}
-# Nested pages' cursors are id cursors (`_children` gives them `id_cursor`), ascending or
-# descending as the page is ordered; the id read by position, as the columns are.
+_ROW_NAMES = {"_encode": ids.encode, "_Cursor": Cursor}
 _BOOKING_ROW = RowForm(
-    "Booking",
-    _BOOKING_COLUMNS,
-    namespace=_ROW_NAMES,
-    cursor=f"_cursor({_column(models.Booking, 'id')})",
+    "Booking", _BOOKING_COLUMNS, namespace=_ROW_NAMES, cursor=_id_cursor(models.Booking)
 )
 # A slot's bookings page JOINs each booking's customer.
 _BOOKING_WITH_CUSTOMER_ROW = RowForm(
@@ -213,10 +210,7 @@ _BOOKING_WITH_CUSTOMER_ROW = RowForm(
     _BOOKING_ROW.cursor,
 )
 _RECORD_ROW = RowForm(
-    "Record",
-    _RECORD_COLUMNS,
-    namespace=_ROW_NAMES,
-    cursor=f"_cursor({_column(models.Record, 'id')})",
+    "Record", _RECORD_COLUMNS, namespace=_ROW_NAMES, cursor=_id_cursor(models.Record)
 )
 
 # Nested connections as the batch forms answer them: Connection objects, or completed when the
