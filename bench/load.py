@@ -181,12 +181,8 @@ async def open_loop(spec: dict[str, Any]) -> dict[str, Any]:
             else:
                 errors[0] += 1
 
-    launched = asyncio.Event()
-
     def launch(scheduled: float) -> None:
         tasks.append(loop.create_task(one(scheduled)))
-        if len(tasks) == total:
-            launched.set()
 
     def schedule() -> None:
         # On a thread of its own: the event loop's timers have a resolution of a millisecond
@@ -202,9 +198,9 @@ async def open_loop(spec: dict[str, Any]) -> dict[str, Any]:
                 late[0] += 1
             loop.call_soon_threadsafe(launch, scheduled)
 
+    # to_thread's result reaches the loop by call_soon_threadsafe from the same thread, after
+    # every launch: all of them have run when it returns.
     await asyncio.to_thread(schedule)
-    if total:
-        await launched.wait()  # (the last launches may still be queued on the loop)
     await asyncio.gather(*tasks)
     while not pool.empty():
         pool.get_nowait().close()
