@@ -234,3 +234,36 @@ async def test_subscriptions_per_connection_are_limited(server: str) -> None:
         assert "limit" in refused["payload"][0]["message"].lower()
     finally:
         await ws.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "names"),
+    [
+        ("subscription($s: ID) { slotChanged(slotId: $s) { id } }", {"s": [1]}, "$s"),
+        (
+            "subscription($t: Boolean = true) { slotChanged { id bookedCount @skip(if: $t) } }",
+            {"t": None},
+            "$t",
+        ),
+        ("subscription($s: ID!) { slotChanged(slotId: $s) { id } }", {}, "$s"),
+    ],
+)
+async def test_a_subscriptions_bad_variables_are_bad_user_input(
+    server: str, query: str, variables: dict[str, object], names: str
+) -> None:
+    """Over graphql-transport-ws a bad variable is an `error` message with BAD_USER_INPUT
+    (never INTERNAL_SERVER_ERROR), and the socket stays usable."""
+    ws = await _connect(server, _login(server, "cust@example.com"))
+    try:
+        ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert ack["type"] == "connection_ack"
+        message = {"query": query, "variables": variables}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": message}))
+        answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert answer["type"] == "error", answer
+        assert [e["extensions"]["code"] for e in answer["payload"]] == ["BAD_USER_INPUT"]
+        assert names in answer["payload"][0]["message"]
+        await ws.send(json.dumps({"id": "2", "type": "ping"}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "pong"
+    finally:
+        await ws.close()

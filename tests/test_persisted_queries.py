@@ -23,9 +23,12 @@ def _ext(sha: str = HASH) -> dict[str, object]:
 
 
 async def test_miss_then_register_then_hit(api: Api) -> None:
-    miss = (await api.client.post("/graphql", json={"extensions": _ext()})).json()
+    response = await api.client.post("/graphql", json={"extensions": _ext()})
+    assert response.status_code == 200
+    miss = response.json()
+    # Apollo Server's message and code: Apollo clients and CDNs key on them to send the document.
     assert miss["errors"][0]["message"] == "PersistedQueryNotFound"
-    assert miss["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert miss["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
 
     registered = (
         await api.client.post("/graphql", json={"query": QUERY, "extensions": _ext()})
@@ -44,15 +47,32 @@ async def test_hash_must_match_the_document(api: Api) -> None:
     # Nothing was stored under the wrong hash.
     again = (await api.client.post("/graphql", json={"extensions": _ext("0" * 64)})).json()
     assert again["errors"][0]["message"] == "PersistedQueryNotFound"
+    assert wrong["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 async def test_unsupported_version_and_bad_hash(api: Api) -> None:
     v2 = {"persistedQuery": {"version": 2, "sha256Hash": HASH}}
     body = (await api.client.post("/graphql", json={"extensions": v2})).json()
     assert body["errors"][0]["message"] == "PersistedQueryNotSupported"
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     short = {"persistedQuery": {"version": 1, "sha256Hash": "abc"}}
     body = (await api.client.post("/graphql", json={"extensions": short})).json()
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_unknown_hash_over_get_is_persisted_query_not_found(api: Api) -> None:
+    """Apollo's link sends hash-only queries over GET first (CDN-cacheable)."""
+    response = await api.client.get(
+        "/graphql",
+        params={"extensions": json.dumps(_ext()), "operationName": "Slots"},
+        headers={"accept": "application/json"},
+    )
+    assert response.status_code == 200
+    error = response.json()["errors"][0]
+    assert (error["message"], error["extensions"]["code"]) == (
+        "PersistedQueryNotFound",
+        "PERSISTED_QUERY_NOT_FOUND",
+    )
 
 
 async def test_hash_only_over_get_for_cacheable_slot_queries(api: Api) -> None:
@@ -109,6 +129,7 @@ async def test_allow_list_mode_runs_only_registered_documents(
         )
     ).json()
     assert registering["errors"][0]["message"] == "PersistedQueryNotFound"
+    assert registering["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
 
 
 def test_allow_list_mode_needs_a_manifest() -> None:

@@ -23,9 +23,12 @@ NOT_REGISTERED = "Only registered (persisted) documents are accepted."
 
 
 def refused(message: str) -> GraphQLError:
-    """A document refused by persisted queries (not registered, hash mismatch, ...), as HTTP
-    and both WebSocket protocols answer it."""
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+    """A document refused by persisted queries, as HTTP and both WebSocket protocols answer it:
+    an unknown hash is `PERSISTED_QUERY_NOT_FOUND` (Apollo's code, which its clients and CDNs
+    key on to send the document), anything else (not registered, hash mismatch, ...)
+    `BAD_USER_INPUT`."""
+    code = "PERSISTED_QUERY_NOT_FOUND" if message == NOT_FOUND else "BAD_USER_INPUT"
+    return GraphQLError(message, extensions={"code": code})
 
 
 _REDIS_PREFIX = "graphql_api:apq:"

@@ -9,11 +9,13 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from graphql import GraphQLError
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from graphql_api.errors import DomainError, InvalidToken, QueryTooComplex
-from graphql_api.graphql import limits
+from graphql_api.graphql import limits, variables
 from graphql_api.graphql.context import Context
 
 log = logging.getLogger("graphql_api.errors")
@@ -25,6 +27,14 @@ _TOKEN_LIMIT_HINT = (
 # graphql-core's messages when a scalar refuses an input: a variable value, or an inline literal
 # (ValuesOfCorrectTypeRule wraps the scalar's ValueError, so `original_error` is set for both).
 _INPUT_ERRORS = ("Variable '$", "Expected value of type ")
+# Strawberry's refusals of a request's operation (none sent, an unknown name, a type this
+# transport does not run): the client's request is at fault.
+_OPERATION_REFUSALS = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
+# graphql-core's messages when an argument (of a field or a directive) is coerced during
+# execution: a variable with a default may still be sent as `null` where a non-null type is
+# expected (`query($t: Boolean = true) { x @skip(if: $t) }` with `{"t": null}`), which
+# validation allows and only coercion at run time refuses.
+_RUNTIME_ARGUMENT_ERRORS = ("Argument '", "Variable '$")
 
 
 def document_limits_extension(settings_limits: limits.DocumentLimits) -> type[SchemaExtension]:
@@ -37,6 +47,14 @@ def document_limits_extension(settings_limits: limits.DocumentLimits) -> type[Sc
                 refused = limits.refusal(
                     ctx.graphql_document, ctx.operation_name, ctx.variables or {}, settings_limits
                 )
+                if refused is None:
+                    nulled = variables.null_where_required(
+                        ctx.schema._schema,
+                        ctx.graphql_document,
+                        ctx.operation_name,
+                        ctx.variables or {},
+                    )
+                    refused = None if nulled is None else (nulled, "BAD_USER_INPUT")
                 if refused is not None:
                     # Setting errors here makes Strawberry (and our ValidationCache, which runs
                     # after this extension) skip validation and execution.
@@ -89,7 +107,14 @@ def format_error(error: GraphQLError) -> GraphQLError:
         return _rebuilt(error, original.message, {**original.extensions, "code": original.code})
     if error.extensions and "code" in error.extensions:
         return error
-    if error.path is None and (original is None or error.message.startswith(_INPUT_ERRORS)):
+    if _is_argument_coercion_error(original):
+        # The client's input, refused while a field or directive was coerced: not a fault.
+        return _rebuilt(error, error.message, {"code": "BAD_USER_INPUT"})
+    if error.path is None and (
+        original is None
+        or isinstance(original, _OPERATION_REFUSALS)
+        or error.message.startswith(_INPUT_ERRORS)
+    ):
         # Parse, validation and variable errors: the document or its input is at fault.
         is_token_limit = (
             original is None
@@ -105,6 +130,16 @@ def format_error(error: GraphQLError) -> GraphQLError:
         exc_info=original if original is not None else None,
     )
     return _rebuilt(error, MASKED_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"})
+
+
+def _is_argument_coercion_error(original: BaseException | None) -> bool:
+    """An error graphql-core raised itself (no cause of its own) when an argument's value could
+    not be coerced during execution (graphql.execution.values.coerce_argument)."""
+    return (
+        isinstance(original, GraphQLError)
+        and original.original_error is None
+        and original.message.startswith(_RUNTIME_ARGUMENT_ERRORS)
+    )
 
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
@@ -123,6 +158,12 @@ class ErrorFormatter(SchemaExtension):
         yield
         ctx = self.execution_context
         finish_operation(ctx.result, ctx.context, ctx.operation_name)
+
+    def on_stream_result(self, result: Any) -> None:  # type: ignore[override]
+        """WebSocket operations send each result before the operation ends: format it first."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [format_error(e) for e in errors]
 
 
 def finish_operation(result: Any, context: Any, operation_name: str | None) -> None:

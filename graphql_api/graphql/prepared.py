@@ -30,6 +30,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from graphql_api.graphql import limits
+from graphql_api.graphql import variables as graphql_variables
 from graphql_api.graphql.context import Context
 from graphql_api.graphql.extensions import finish_operation
 from graphql_api.lru import LRU
@@ -77,7 +78,14 @@ class PreparedQueries(LRU[tuple[str, str | None], Prepared]):
             )
         except Exception:  # e.g. variables nested past the recursion limit
             return None  # the full path answers them (Schema.execute turns errors into results)
-        return None if refused is not None else (prepared, variables)
+        if refused is not None or (
+            variables
+            and graphql_variables.may_need_check(
+                prepared.document, prepared.operation_name, variables
+            )
+        ):
+            return None
+        return prepared, variables
 
     def remembering(self) -> type[SchemaExtension]:
         """The schema extension that stores each query document validation passed."""

@@ -1,16 +1,19 @@
-"""WebSocket operations under the persisted-query allow-list.
+"""Persisted queries over WebSocket.
 
 Strawberry's WebSocket handlers run whatever document a `subscribe` (graphql-transport-ws) or
-`start` (graphql-ws) message carries; the allow-list (`PERSISTED_QUERIES_ONLY`) is applied by
-the router's HTTP path only (`BookingRouter.execute_single`). These handlers refuse a document
-that is not on the list before it is parsed, with the protocol's own error message, so "only the
-documents in that file run" (docs/CLIENTS.md) holds on every transport.
+`start` (graphql-ws) message carries; persisted queries are applied by the router's HTTP path
+only (`BookingRouter.execute_single`). These handlers apply the same rules before Strawberry
+parses anything: an operation sent by hash alone (`extensions.persistedQuery`, as Apollo's APQ
+link and generated clients send it) runs the stored or listed document, and in allow-list mode
+(`PERSISTED_QUERIES_ONLY`) a document not on the list is refused with the protocol's own error
+message, so "only the documents in that file run" (docs/CLIENTS.md) holds on every transport.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -21,49 +24,52 @@ from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 from graphql_api.graphql.apq import NOT_REGISTERED, PersistedQueries, refused
 
 
-async def _refused(view: Any, query: object) -> bool:
-    """Whether allow-list mode is on and `query` is not on the list (the HTTP path's own check,
-    PersistedQueries.resolve, for a document sent in full)."""
+async def _resolve_persisted(view: Any, payload: object) -> GraphQLError | None:
+    """Put the document to run into an operation's `payload`, or say why it is refused.
+
+    A payload without a `query` or a `persistedQuery` is left to Strawberry (which closes the
+    socket as malformed); a document sent in full is only checked against the allow-list."""
     persisted: PersistedQueries | None = getattr(view, "persisted_queries", None)
-    if persisted is None or persisted.allow_list is None:
-        return False
-    if not isinstance(query, str):
-        return True
-    return (await persisted.resolve(query, None)).error is not None
-
-
-def _query_of(message: Any) -> tuple[bool, object]:
-    """(whether the message carries a document to check, the document). Without a payload or
-    a `query`, Strawberry's own handling answers (it closes the socket as malformed)."""
-    payload = message.get("payload")
-    if not isinstance(payload, dict) or "query" not in payload:
-        return False, None
-    return True, payload["query"]
+    if persisted is None or not isinstance(payload, dict):
+        return None
+    extensions = payload.get("extensions")
+    by_hash = isinstance(extensions, dict) and "persistedQuery" in extensions
+    if not by_hash:
+        if persisted.allow_list is None or "query" not in payload:
+            return None
+        if not isinstance(payload["query"], str):
+            return refused(NOT_REGISTERED)
+    query = payload.get("query")
+    resolution = await persisted.resolve(
+        query if isinstance(query, str) else None, extensions if by_hash else None
+    )
+    if resolution.error is not None:
+        return refused(resolution.error)
+    payload["query"] = resolution.query
+    return None
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        carries, query = _query_of(message)
         # A reused id or a socket not yet acknowledged: Strawberry closes the socket itself.
-        if (
-            carries
-            and self.connection_acknowledged
-            and message["id"] not in self.operations
-            and await _refused(self.view, query)
-        ):
-            error = refused(NOT_REGISTERED).formatted
-            await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
-            return
+        if self.connection_acknowledged and message["id"] not in self.operations:
+            error = await _resolve_persisted(self.view, message.get("payload"))
+            if error is not None:
+                payload = [error.formatted]
+                await self.send_message({"id": message["id"], "type": "error", "payload": payload})
+                return
         await super().handle_subscribe(message)
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Any, None]):
     async def handle_start(self, message: StartMessage) -> None:
-        carries, query = _query_of(message)
-        if carries and self.connection_acknowledged and await _refused(self.view, query):
-            # A `start` with an id in use replaces that operation (as Strawberry's does).
-            await self.cleanup_operation(message["id"])
-            error = refused(NOT_REGISTERED).formatted
-            await self.send_message({"type": "error", "id": message["id"], "payload": error})
-            return
+        if self.connection_acknowledged:
+            error = await _resolve_persisted(self.view, message.get("payload"))
+            if error is not None:
+                # A `start` with an id in use replaces that operation (as Strawberry's does).
+                await self.cleanup_operation(message["id"])
+                await self.send_message(
+                    {"type": "error", "id": message["id"], "payload": error.formatted}
+                )
+                return
         await super().handle_start(message)
