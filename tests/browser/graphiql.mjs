@@ -2,14 +2,17 @@
 // GraphiQL in a real browser: Debian's headless Chromium (/usr/bin/chromium) driven by
 // playwright-core (which never downloads a browser of its own).
 //
-//   node tests/browser/graphiql.mjs <base-url> [access-token] [expected-email]
+//   node tests/browser/graphiql.mjs <base-url> <email> <password> [expired-access-token]
 //
-// Opens <base-url>/graphql, types `query WhoAmI { me { email role } }` into the query editor,
-// puts {"Authorization": "Bearer <token>"} in the Headers pane, presses the run button and
-// checks that the result pane shows the signed-in user's email. Without a token it signs in
-// over fetch as $GRAPHIQL_TEST_EMAIL / $GRAPHIQL_TEST_PASSWORD (default: the demo customer of
-// `graphql-api seed --demo`). Any request to another origin is blocked and fails the run, as do
-// page errors, console errors and failed asset loads: GraphiQL must work with no internet.
+// Opens <base-url>/graphql and, as a person would, types a `login` mutation into the query
+// editor and runs it: the page must put {"Authorization": "Bearer <accessToken>"} into the
+// Headers pane itself. Then it runs `query WhoAmI { me { email role } }` without touching the
+// headers and checks that the result pane shows the signed-in user's email. With an expired
+// access token, it then types that token into the Headers pane (as it would be after 15
+// minutes) and runs WhoAmI again: the page must refresh the token with the refresh token from
+// the login, put the new one into the pane, and answer `me`. Any request to another origin is
+// blocked and fails the run, as do page errors, console errors and failed asset loads (the one
+// expected 401 of the expired token excepted): GraphiQL must work with no internet.
 // Saves a screenshot to $ARTIFACTS_DIR/graphiql.png (default: <repo>/artifacts/graphiql.png).
 // Exit code 0 when every check passed, 1 otherwise (the reason is printed), 2 on bad usage.
 
@@ -32,53 +35,26 @@ const CHROMIUM_FLAGS = [
   "--disable-sync",
 ];
 const QUERY = "query WhoAmI { me { email role } }";
+const LOGIN = (email, password) =>
+  `mutation SignIn { login(input: {email: "${email}", password: "${password}"}) ` +
+  "{ accessToken refreshToken } }";
 const STEP_TIMEOUT_MS = 30_000;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const artifacts = resolve(process.env.ARTIFACTS_DIR || join(here, "..", "..", "artifacts"));
 
 function usage() {
-  console.error("usage: node graphiql.mjs <base-url> [access-token] [expected-email]");
+  console.error("usage: node graphiql.mjs <base-url> <email> <password> [expired-access-token]");
   process.exit(2);
-}
-
-async function graphql(endpoint, query, variables, token) {
-  const response = await fetch(endpoint, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors) {
-    throw new Error(`${response.status} ${JSON.stringify(body.errors)}`);
-  }
-  return body.data;
 }
 
 const normalise = (text) => text.replace(/\s+/g, " ").trim();
 
 async function main() {
-  const [baseArg, tokenArg, emailArg] = process.argv.slice(2);
-  if (!baseArg || baseArg.startsWith("-")) usage();
+  const [baseArg, email, password, expiredToken] = process.argv.slice(2);
+  if (!baseArg || baseArg.startsWith("-") || !email || !password) usage();
   const base = new URL(baseArg);
   const endpoint = new URL("/graphql", base).href;
-
-  let token = tokenArg;
-  if (!token) {
-    const email = process.env.GRAPHIQL_TEST_EMAIL || "customer01@example.com";
-    const password = process.env.GRAPHIQL_TEST_PASSWORD || "demo-customer-password";
-    const data = await graphql(
-      endpoint,
-      "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { accessToken } }",
-      { e: email, p: password },
-    );
-    token = data.login.accessToken;
-  }
-  // What the page must show: asked over plain HTTP first (this also proves the token works).
-  const expectedEmail = emailArg || (await graphql(endpoint, "{ me { email } }", {}, token)).me.email;
 
   rmSync(join(artifacts, "graphiql-failure.png"), { force: true });
   const problems = [];
@@ -101,13 +77,24 @@ async function main() {
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    let expected401Logs = 0; // Chromium logs every 4xx fetch; the expected 401's line is fine
     page.on("console", (message) => {
-      if (message.type() === "error") problems.push(`console error: ${message.text()}`);
+      if (message.type() !== "error") return;
+      if (expected401Logs > 0 && message.text().includes("status of 401")) {
+        expected401Logs -= 1;
+        return;
+      }
+      problems.push(`console error: ${message.text()}`);
     });
     page.on("requestfailed", (request) => {
       problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`);
     });
+    let expected401 = 0; // the expired token's one request, announced before it is sent
     page.on("response", (response) => {
+      if (response.status() === 401 && expected401 > 0) {
+        expected401 -= 1;
+        return;
+      }
       if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
     });
 
@@ -123,63 +110,117 @@ async function main() {
     await queryEditor.waitFor();
     if ((await schemaLoaded).status() !== 200) throw new Error("introspection failed");
 
-    // The query editor: select everything, type our query.
-    await queryEditor.click();
-    await page.keyboard.press("ControlOrMeta+A");
-    await page.keyboard.press("Delete");
-    await page.keyboard.type(QUERY, { delay: 5 });
-    await page.keyboard.press("Escape"); // close an autocomplete list, if one is open
-    const typedQuery = await queryEditor.evaluate((el) => el.CodeMirror.getValue());
-    if (normalise(typedQuery) !== QUERY) {
-      throw new Error(`the query editor holds ${JSON.stringify(typedQuery)}, not the typed query`);
-    }
-
-    // The headers pane: open its tab, type the Authorization header.
-    await page.getByRole("button", { name: "Headers", exact: true }).click();
-    const headersEditor = page.locator("section.graphiql-editor-tool[aria-label='Headers'] .graphiql-editor:not(.hidden) > .CodeMirror");
-    await headersEditor.click();
-    await page.keyboard.press("ControlOrMeta+A");
-    await page.keyboard.press("Delete");
-    // Typed as a person would: the editor closes the brace and quote itself, and the token is
-    // pasted (insertText) rather than typed key by key.
-    await page.keyboard.type('{"Authorization": "Bearer ');
-    await page.keyboard.insertText(token);
-    await page.keyboard.press("Escape");
-    await page.keyboard.press("Home"); // so the screenshot shows the header's name
-    const typedHeaders = await headersEditor.evaluate((el) => el.CodeMirror.getValue());
-    if (JSON.parse(typedHeaders).Authorization !== `Bearer ${token}`) {
-      throw new Error(`the headers pane holds ${JSON.stringify(typedHeaders)}`);
-    }
-
-    // Run it and read the result pane.
-    const answer = page.waitForResponse(
-      (r) => r.url().startsWith(endpoint) && r.request().method() === "POST" &&
-        (r.request().postData() || "").includes("WhoAmI"),
+    const headersEditor = page.locator(
+      "section.graphiql-editor-tool[aria-label='Headers'] .graphiql-editor:not(.hidden) > .CodeMirror",
     );
-    await page.locator(".graphiql-execute-button").click();
-    const response = await answer;
-    const sentAuthorization = await response.request().headerValue("authorization");
-    if (sentAuthorization !== `Bearer ${token}`) {
+    const headersValue = () => headersEditor.evaluate((el) => el.CodeMirror.getValue());
+    const bearerInPane = async () => {
+      const text = await headersValue();
+      try {
+        const value = JSON.parse(text).Authorization;
+        return typeof value === "string" ? value.replace(/^Bearer /, "") : null;
+      } catch {
+        return null;
+      }
+    };
+    const waitForPaneToken = async (unlike) => {
+      const deadline = Date.now() + STEP_TIMEOUT_MS;
+      for (;;) {
+        const token = await bearerInPane();
+        if (token && token !== unlike) return token;
+        if (Date.now() > deadline) {
+          throw new Error(`the headers pane never got a new token: ${await headersValue()}`);
+        }
+        await page.waitForTimeout(50); // polling the editor, not waiting for time to pass
+      }
+    };
+    // Types a document into the query editor as a person would, and runs it.
+    const run = async (document, operationName) => {
+      await queryEditor.click();
+      await page.keyboard.press("ControlOrMeta+A");
+      await page.keyboard.press("Delete");
+      await page.keyboard.insertText(document);
+      await page.keyboard.press("Escape"); // close an autocomplete list, if one is open
+      const typed = await queryEditor.evaluate((el) => el.CodeMirror.getValue());
+      if (normalise(typed) !== normalise(document)) {
+        throw new Error(`the query editor holds ${JSON.stringify(typed)}, not the typed query`);
+      }
+      // GraphiQL reads the operation's name from the editor a moment after an edit (debounced):
+      // run only once it names the typed operation, or it sends the previous one's name.
+      await page.waitForFunction(
+        (name) => document.querySelector(".graphiql-query-editor .CodeMirror")
+          ?.CodeMirror?.operationName === name,
+        operationName,
+      );
+      const answered = page.waitForResponse(
+        (r) => r.url().startsWith(endpoint) && r.request().method() === "POST" &&
+          (r.request().postData() || "").includes(operationName) && r.status() !== 401,
+      );
+      await page.locator(".graphiql-execute-button").click();
+      return answered;
+    };
+    const shownResult = async () =>
+      JSON.parse(await resultPane.locator(".CodeMirror").evaluate((el) => el.CodeMirror.getValue()));
+    const resultPane = page.locator(".graphiql-response");
+
+    // 1. Sign in by running `login` in GraphiQL: the page fills the Headers pane itself.
+    if (await bearerInPane()) throw new Error("the headers pane holds a token before login");
+    const signIn = await (await run(LOGIN(email, password), "SignIn")).json();
+    const accessToken = signIn.data?.login?.accessToken;
+    if (!accessToken) throw new Error(`login failed: ${JSON.stringify(signIn)}`);
+    if ((await waitForPaneToken(null)) !== accessToken) {
+      throw new Error(`the headers pane holds ${await headersValue()}, not the login's token`);
+    }
+
+    // 2. `me` without touching the headers.
+    const whoAmI = await run(QUERY, "WhoAmI");
+    if ((await whoAmI.request().headerValue("authorization")) !== `Bearer ${accessToken}`) {
       throw new Error("GraphiQL did not send the Authorization header from the headers pane");
     }
-    const resultPane = page.locator(".graphiql-response");
-    await resultPane.getByText(expectedEmail).first().waitFor();
-    const shown = JSON.parse(
-      await resultPane.locator(".CodeMirror").evaluate((el) => el.CodeMirror.getValue()),
-    );
-    if (shown.errors || shown.data?.me?.email !== expectedEmail) {
+    await resultPane.getByText(email).first().waitFor();
+    let shown = await shownResult();
+    if (shown.errors || shown.data?.me?.email !== email) {
       throw new Error(`the result pane shows ${JSON.stringify(shown)}`);
     }
-    const visible = await resultPane.innerText();
-    if (!visible.includes(expectedEmail)) {
-      throw new Error(`the result pane's visible text lacks ${expectedEmail}: ${visible}`);
+
+    // 3. An expired access token in the pane: refreshed and retried by the page.
+    let refreshedToken = null;
+    if (expiredToken) {
+      await page.getByRole("button", { name: "Headers", exact: true }).click();
+      await headersEditor.click();
+      await page.keyboard.press("ControlOrMeta+A");
+      await page.keyboard.press("Delete");
+      await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${expiredToken}` }));
+      if ((await bearerInPane()) !== expiredToken) throw new Error("could not type the token");
+      expected401 = 1;
+      expected401Logs = 1;
+      const refreshed = page.waitForResponse(
+        (r) => (r.request().postData() || "").includes("GraphiQLRefresh"),
+      );
+      const retried = await run(QUERY, "WhoAmI");
+      if ((await refreshed).status() !== 200) throw new Error("the refresh request failed");
+      refreshedToken = await waitForPaneToken(expiredToken);
+      if (refreshedToken === accessToken) throw new Error("the pane still holds the old token");
+      if ((await retried.request().headerValue("authorization")) !== `Bearer ${refreshedToken}`) {
+        throw new Error("the retried request did not carry the refreshed token");
+      }
+      if (expected401 !== 0) throw new Error("the expired token was never answered 401");
+      shown = await shownResult();
+      if (shown.errors || shown.data?.me?.email !== email) {
+        throw new Error(`after the refresh the result pane shows ${JSON.stringify(shown)}`);
+      }
     }
+    const visible = await resultPane.innerText();
+    if (!visible.includes(email)) {
+      throw new Error(`the result pane's visible text lacks ${email}: ${visible}`);
+    }
+    await page.keyboard.press("Home");
 
     mkdirSync(artifacts, { recursive: true });
     const screenshot = join(artifacts, "graphiql.png");
     await page.screenshot({ path: screenshot });
     if (problems.length) throw new Error(problems.join("\n"));
-    console.log(JSON.stringify({ ok: true, email: expectedEmail, result: shown, screenshot }));
+    console.log(JSON.stringify({ ok: true, email, refreshed: refreshedToken !== null, result: shown, screenshot }));
   } catch (error) {
     if (page) {
       mkdirSync(artifacts, { recursive: true });
