@@ -39,6 +39,13 @@ async def test_miss_then_register_then_hit(api: Api) -> None:
     assert hit == registered
 
 
+async def test_an_empty_document_with_a_hash_is_a_hash_only_request(api: Api) -> None:
+    """graphql-ws clients must send a string `query`: "" stands for none."""
+    await api.client.post("/graphql", json={"query": QUERY, "extensions": _ext()})
+    hit = (await api.client.post("/graphql", json={"query": "", "extensions": _ext()})).json()
+    assert hit == {"data": {"slots": {"totalCount": 0}}}
+
+
 async def test_hash_must_match_the_document(api: Api) -> None:
     wrong = (
         await api.client.post("/graphql", json={"query": QUERY, "extensions": _ext("0" * 64)})

@@ -111,6 +111,8 @@ class PersistedQueries:
             return Resolution(query)
         if not isinstance(persisted, dict) or persisted.get("version") != 1:
             return Resolution(None, NOT_SUPPORTED)
+        if query == "":
+            query = None  # graphql-ws clients must send a string: "" for a persisted operation
         sha = persisted.get("sha256Hash")
         if not isinstance(sha, str) or len(sha) != 64:
             return Resolution(None, "persistedQuery.sha256Hash must be a SHA-256 hex digest.")
