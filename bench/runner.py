@@ -43,7 +43,7 @@ from bench.servers import (
     pin,
     start_all,
 )
-from graphql_api.graphql import ids
+from graphql_api.graphql.schema import ids
 from graphql_api.security import create_access_token
 
 MAIN_VARIANTS = ["graphql", "limit", "naive", "ariadne", "graphene"]
@@ -578,7 +578,7 @@ def micro_costs(answers: dict[str, Any], quick: bool = False) -> dict[str, dict[
     import orjson
     from graphql import parse, validate
 
-    from graphql_api.graphql.schema import build_schema
+    from graphql_api.graphql.schema.build import build_schema
 
     schema = build_schema(dataset.settings_for("sqlite+aiosqlite:///:memory:"))
     graphql_schema = schema._schema

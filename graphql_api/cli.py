@@ -79,7 +79,7 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export_schema(args: argparse.Namespace, _settings: Settings) -> int:
-    from graphql_api.graphql.schema import export_sdl
+    from graphql_api.graphql.schema.build import export_sdl
 
     sdl = export_sdl()
     if args.output == "-":

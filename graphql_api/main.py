@@ -20,11 +20,16 @@ from starlette.requests import HTTPConnection
 from graphql_api.config import Settings, get_settings
 from graphql_api.db import Database, create_database
 from graphql_api.graphiql import STATIC_MOUNT, STATIC_ROOT
-from graphql_api.graphql import apq
-from graphql_api.graphql.apq import MemoryQueryStore, PersistedQueries, QueryStore, RedisQueryStore
-from graphql_api.graphql.context import Context
-from graphql_api.graphql.router import BookingRouter
-from graphql_api.graphql.schema import build_schema
+from graphql_api.graphql.loading.context import Context
+from graphql_api.graphql.schema.build import build_schema
+from graphql_api.graphql.transport import apq
+from graphql_api.graphql.transport.apq import (
+    MemoryQueryStore,
+    PersistedQueries,
+    QueryStore,
+    RedisQueryStore,
+)
+from graphql_api.graphql.transport.router import BookingRouter
 from graphql_api.http import RequestGuard
 from graphql_api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from graphql_api.metrics import Metrics

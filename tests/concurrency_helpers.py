@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from graphql_api import security
-from graphql_api.graphql import ids
+from graphql_api.graphql.schema import ids
 from graphql_api.models import (
     Booking,
     BookingSlot,

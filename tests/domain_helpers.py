@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from graphql_api.graphql import ids
+from graphql_api.graphql.schema import ids
 from tests.helpers import Account, Api, GraphQLResult, future, iso
 
 SLOT_FIELDS = """id title location startsAt endsAt timeZone capacity bookedCount remaining

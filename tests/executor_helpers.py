@@ -11,7 +11,7 @@ from typing import Any
 
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from graphql_api.graphql.executor import FastExecutor
+from graphql_api.engine.executor import FastExecutor
 from graphql_api.models import Role
 from tests.domain_helpers import (
     add_note,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from httpx import Response
 
-from graphql_api.graphql import ids
+from graphql_api.graphql.schema import ids
 from graphql_api.models import Role
 from tests.helpers import (
     QUICK_PASSWORD,

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from graphql_api.graphql.batchloader import BatchLoader, WrongNumberOfValues
+from graphql_api.engine.batchloader import BatchLoader, WrongNumberOfValues
 
 
 class Recorder:

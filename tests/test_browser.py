@@ -20,7 +20,7 @@ import pytest
 
 from graphql_api import security
 from graphql_api.config import Settings
-from graphql_api.graphql import ids
+from graphql_api.graphql.schema import ids
 from tests.conftest import TEST_SECRET
 from tests.live_server import running_server
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from graphql_api.graphql.schema import export_sdl
+from graphql_api.graphql.schema.build import export_sdl
 from tests.conftest import TEST_SECRET
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import strawberry
 
-from graphql_api.graphql.types import base, nodes
-from graphql_api.graphql.types.construct import constructor, rows_builder
+from graphql_api.engine.construct import constructor, rows_builder
+from graphql_api.graphql.schema.types import base, nodes
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -161,7 +161,7 @@ def test_rows_builder_builds_what_the_classes_build() -> None:
     """The nested pages' edge builders (nodes.py) are rows_builder functions: each row's node,
     its customer and its edge are the objects the classes would build, in the same order.
     Every column holds a value of its own, so a builder reading a wrong position fails."""
-    from graphql_api.graphql import ids
+    from graphql_api.graphql.schema import ids
     from graphql_api.services import bookings, records
     from graphql_api.services.bookings import Customer
 

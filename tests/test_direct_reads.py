@@ -22,11 +22,11 @@ from sqlalchemy.sql.elements import Label
 
 from graphql_api.config import Settings
 from graphql_api.db import Database, create_database
-from graphql_api.graphql import ids
+from graphql_api.engine import direct_reads as fetch
+from graphql_api.graphql.schema import ids
 from graphql_api.models import Booking, BookingSlot, BookingStatus, Record, Role, SlotStatus, User
 from graphql_api.pagination import Cursor, PageRequest
 from graphql_api.services import bookings as booking_service
-from graphql_api.services import fetch
 from graphql_api.services import records as record_service
 from graphql_api.services import slots as slot_service
 from graphql_api.services import users as user_service

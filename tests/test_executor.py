@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from graphql_api.graphql.executor import FastExecutor
+from graphql_api.engine.executor import FastExecutor
 from tests import executor_helpers as compare
 from tests.helpers import Api, StatementCounter
 
@@ -298,7 +298,7 @@ async def test_plans_for_new_variable_values_reuse_the_row_builders(
 ) -> None:
     """Each new page size (or cursor) plans the subtree again, but its levels have the shapes
     of the ones before: no row builder is generated again (plans.BUILDERS)."""
-    from graphql_api.graphql import plans
+    from graphql_api.engine import plans
 
     world = await compare.world(api)
     compiled: list[str] = []
@@ -321,7 +321,7 @@ async def test_plans_for_new_variable_values_reuse_the_row_builders(
 async def test_large_variables_are_not_kept_with_a_plan(api: Api) -> None:
     """A plan keyed on a large argument would keep it alive in the shared cache: such
     requests plan for themselves."""
-    from graphql_api.graphql import executor
+    from graphql_api.engine import executor
 
     world = await compare.world(api)
     query = """query Big($status: BookingStatus, $note: String) { slots(first: 2) {
@@ -364,7 +364,7 @@ async def test_root_slot_lists_are_planned_and_leave_out_unread_columns(api: Api
 def test_the_column_maps_account_for_every_field() -> None:
     """Pruning leaves out only columns of fields it knows; a new field must be classified in
     graphql/types/nodes.py (until then its type's pages read every column)."""
-    from graphql_api.graphql.types import nodes
+    from graphql_api.graphql.schema.types import nodes
 
     for cls, known in (
         (nodes.BookingSlot, nodes._SLOT.fields),

@@ -183,7 +183,7 @@ def test_an_argument_refused_during_execution_is_bad_user_input_not_a_fault() ->
     error, located at a field as execution reports it, is the client's input, not a fault."""
     from graphql import GraphQLError, located_error
 
-    from graphql_api.graphql.extensions import format_error
+    from graphql_api.graphql.transport.extensions import format_error
 
     coercion = GraphQLError(
         "Argument 'if' has invalid value: Expected variable '$t' provided to non-null type"

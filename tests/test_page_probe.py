@@ -83,7 +83,7 @@ async def test_a_page_read_with_and_without_page_info_in_one_query(api: Api) -> 
 def test_the_probe_stays_unless_the_planned_subtree_reads_no_page_info() -> None:
     import inspect
 
-    from graphql_api.graphql.types.nodes import _slot_bookings, page_arguments
+    from graphql_api.graphql.schema.types.nodes import _slot_bookings, page_arguments
 
     # graphql-core's path (the resolver) passes no planned arguments: what is read is unknown.
     assert inspect.signature(_slot_bookings).parameters["probe"].default is True

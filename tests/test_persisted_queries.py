@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from httpx import ASGITransport, AsyncClient
 
-from graphql_api.graphql.apq import sha256_of
+from graphql_api.graphql.transport.apq import sha256_of
 from graphql_api.main import create_app
 from tests.conftest import make_settings
 from tests.helpers import Api

@@ -15,10 +15,10 @@ from fastapi import FastAPI
 from graphql import parse
 from httpx import ASGITransport, AsyncClient, Response
 
-from graphql_api.graphql import prepared
-from graphql_api.graphql.limits import DocumentLimits
-from graphql_api.graphql.prepared import Prepared, PreparedQueries
-from graphql_api.graphql.schema import build_schema
+from graphql_api.engine import prepared
+from graphql_api.engine.prepared import Prepared, PreparedQueries
+from graphql_api.graphql.schema.build import build_schema
+from graphql_api.graphql.transport import router
 from graphql_api.main import create_app
 from graphql_api.models import Role
 from tests.conftest import make_settings
@@ -44,7 +44,7 @@ def runs(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
         served.append(found.operation_name)
         return await original(schema, found, *args)
 
-    monkeypatch.setattr(prepared, "run", counting)
+    monkeypatch.setattr(router, "run_prepared", counting)
     return served
 
 
@@ -207,7 +207,7 @@ async def test_tracing_and_allow_lists_take_the_full_path(
 
 
 def test_the_least_recently_used_document_goes_first() -> None:
-    store = PreparedQueries(DocumentLimits(10, 10, 10, 10_000, 10), maxsize=2)
+    store = PreparedQueries(lambda document, operation, variables: False, maxsize=2)
 
     def entry(text: str) -> Prepared:
         return Prepared(parse(text), None)

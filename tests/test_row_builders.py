@@ -10,7 +10,7 @@ import pytest
 from graphql import GraphQLEnumType, GraphQLEnumValue
 from graphql.type.scalars import serialize_id, serialize_int, serialize_string
 
-from graphql_api.graphql import plans
+from graphql_api.engine import plans
 
 
 class Color(enum.Enum):

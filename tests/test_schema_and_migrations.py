@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from graphql_api.db import Base
-from graphql_api.graphql.schema import export_sdl
+from graphql_api.graphql.schema.build import export_sdl
 
 ROOT = Path(__file__).resolve().parent.parent
 

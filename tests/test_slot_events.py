@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from graphql_api.graphql import ids
+from graphql_api.graphql.schema import ids
 from graphql_api.models import Role
 from tests.helpers import Api
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from graphql_api.graphql import ids
+from graphql_api.graphql.schema import ids
 from graphql_api.models import Role
 from tests.domain_helpers import (
     SLOT_FIELDS,

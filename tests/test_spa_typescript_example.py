@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from graphql_api.graphql.apq import NOT_FOUND, NOT_REGISTERED
+from graphql_api.graphql.transport.apq import NOT_FOUND, NOT_REGISTERED
 from tests.conftest import TEST_SECRET
 from tests.live_server import running_server
 

@@ -13,8 +13,8 @@ import httpx
 import pytest
 import websockets
 
-from graphql_api.graphql.apq import NOT_REGISTERED as REFUSED
-from graphql_api.graphql.apq import sha256_of
+from graphql_api.graphql.transport.apq import NOT_REGISTERED as REFUSED
+from graphql_api.graphql.transport.apq import sha256_of
 from tests.conftest import TEST_SECRET
 from tests.live_server import LIVE_PASSWORD, create_users, running_server
 

@@ -18,9 +18,9 @@ from graphql.type.scalars import (
 )
 from sqlalchemy import text
 
-from graphql_api.graphql import plans, written
-from graphql_api.graphql.types import nodes
-from graphql_api.graphql.written import RowForm, page_writer
+from graphql_api.engine import plans, written
+from graphql_api.engine.written import RowForm, page_writer
+from graphql_api.graphql.schema.types import nodes
 from graphql_api.lru import LRU
 from tests import executor_helpers as compare
 from tests.domain_helpers import book

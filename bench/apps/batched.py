@@ -21,7 +21,7 @@ from bench.apps.common import bearer, require_staff, token_still_valid
 from graphql_api import models, security
 from graphql_api.config import Settings
 from graphql_api.db import Database
-from graphql_api.graphql import ids
+from graphql_api.graphql.schema import ids
 from graphql_api.pagination import Cursor, Page, PageRequest
 from graphql_api.services import bookings as booking_service
 from graphql_api.services import records as record_service

@@ -26,14 +26,14 @@ from graphql_api.config import Settings
 if os.environ.get("BENCH_JSON") == "stdlib":
     from strawberry.http.base import BaseView
 
-    from graphql_api.graphql.router import BookingRouter
+    from graphql_api.graphql.transport.router import BookingRouter
 
     BookingRouter.encode_json = BaseView.encode_json  # type: ignore[method-assign]
 
     import json
     import types
 
-    from graphql_api.graphql import router as router_module
+    from graphql_api.graphql.transport import router as router_module
 
     # HTTP responses are encoded in create_response with orjson directly: swap that too.
     # Responses only: request bodies are still decoded with orjson (decode_json).
@@ -43,7 +43,7 @@ if os.environ.get("BENCH_JSON") == "stdlib":
     )
 
 if os.environ.get("BENCH_CACHES") == "off":
-    from graphql_api.graphql import schema as schema_module
+    from graphql_api.graphql.schema import build as schema_module
 
     class _Off(SchemaExtension):
         def __init__(self, maxsize: int | None = None) -> None:

@@ -31,8 +31,8 @@ from starlette.routing import Route
 from bench.apps.common import StatementCounter, bearer, disposing, healthz, settings
 from graphql_api import security
 from graphql_api.db import UTCDateTime, create_database, utcnow
+from graphql_api.engine import driver_connection
 from graphql_api.models import User
-from graphql_api.services import fetch
 
 config = settings()
 db = create_database(config)
@@ -107,8 +107,8 @@ WHERE rn <= ? ORDER BY booking_id, rn"""
 async def _all(conn: Any, sql: str, params: tuple[Any, ...]) -> list[Any]:
     """All rows of one statement on the driver connection, in one hand-off to aiosqlite's
     thread (SQLAlchemy's exec_driver_sql: three, plus its cursor and result wrappers). The
-    driver connection is found as the product's reads find it (fetch.driver_connection)."""
-    driver = await fetch.driver_connection(conn)
+    driver connection is found as the product's reads find it (engine.driver_connection)."""
+    driver = await driver_connection(conn)
     return list(await driver.execute_fetchall(sql, params))
 
 

@@ -28,7 +28,7 @@ from bench.apps.common import (
     settings,
 )
 from graphql_api import models
-from graphql_api.graphql import ids
+from graphql_api.graphql.schema import ids
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.pagination import Cursor
 

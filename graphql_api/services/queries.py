@@ -30,14 +30,14 @@ from sqlalchemy.orm import InstrumentedAttribute, configure_mappers, make_transi
 from sqlalchemy.orm.attributes import instance_dict
 
 from graphql_api.db import Base
-from graphql_api.services import fetch
+from graphql_api.engine import NULL_COLUMNS_UNSENT, read_rows
+from graphql_api.engine import Reader as Reader
 
 M = TypeVar("M", bound=Base)
 
 # The per-parent reads are Core statements: they run on a plain connection (the loaders use
 # one; the ORM session's execute path costs ~2 ms more per nested page, measured; on SQLite
-# fetch.rows skips SQLAlchemy's execute path too) or a session.
-Reader = fetch.Reader
+# read_rows skips SQLAlchemy's execute path too) or a session.
 
 
 async def by_ids(reader: Reader, model: type[M], ids: Sequence[int]) -> list[M]:
@@ -46,7 +46,7 @@ async def by_ids(reader: Reader, model: type[M], ids: Sequence[int]) -> list[M]:
     Read with a plain statement and built with `make_transient_to_detached`: the state an
     entity has after its (closed) session loaded it, without the ORM's loading machinery
     (~0.3 ms per batch less; every request loads its viewer this way)."""
-    found = await fetch.rows(reader, _by_ids_query(model), {"ids": list(ids)})
+    found = await read_rows(reader, _by_ids_query(model), {"ids": list(ids)})
     attributes = _attribute_names(model)
     new_instance = _instance_maker(model)
     entities = []
@@ -143,8 +143,8 @@ def first_n_per_parent_query(
 
 
 # For a statement with `or_null` columns and no positional or textual ORDER BY, GROUP BY or
-# HAVING: its NULL columns need not be sent at all (fetch.NULL_COLUMNS_UNSENT).
-NULLS_UNSENT = {fetch.NULL_COLUMNS_UNSENT: True}
+# HAVING: its NULL columns need not be sent at all (NULL_COLUMNS_UNSENT).
+NULLS_UNSENT = {NULL_COLUMNS_UNSENT: True}
 
 
 def or_null(column: ColumnElement[Any] | None, name: str, omitted: frozenset[str]) -> Any:
@@ -179,7 +179,7 @@ async def first_n_per_parent(
     pages are most of a nested read: 2,500 of the 3,070 rows of bench/'s Q-large). Read-only:
     nothing here is tracked by a session."""
     grouped: dict[int, list[Row[Any]]] = defaultdict(list)
-    found = await fetch.rows(
+    found = await read_rows(
         session, query.statement, {"parent_ids": list(parent_ids), "limit": limit, **params}
     )
     parent_of = query.parent_of
@@ -199,5 +199,5 @@ def count_per_parent_query(
 async def count_per_parent(
     session: Reader, query: Select[Any], parent_ids: Sequence[int], **params: Any
 ) -> dict[int, int]:
-    found = await fetch.rows(session, query, {"parent_ids": list(parent_ids), **params})
+    found = await read_rows(session, query, {"parent_ids": list(parent_ids), **params})
     return {key: int(count) for key, count in found}

@@ -23,11 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api.db import utcnow
+from graphql_api.engine import read_rows
 from graphql_api.errors import BadUserInput, Conflict, NotFound
 from graphql_api.models import Booking, BookingSlot, BookingStatus, RecordKind, SlotStatus, User
 from graphql_api.models.slot import MAX_CAPACITY
 from graphql_api.pagination import Page, PageRequest
-from graphql_api.services import fetch, queries, records, validation
+from graphql_api.services import queries, records, validation
 from graphql_api.services.tx import mark_slot_changed
 
 
@@ -146,11 +147,11 @@ async def list_slots(
             raise BadUserInput("`after` is not a cursor of this list.", argument="after")
         params.update(after_at=page.after.at, after_id=page.after.id)
     query = _list_query(_shape(flt), page.after is not None, omitted)
-    return Page.from_overfetch(await fetch.rows(session, query, params), page)
+    return Page.from_overfetch(await read_rows(session, query, params), page)
 
 
 async def count_slots(session: queries.Reader, *, flt: SlotFilter) -> int:
-    found = await fetch.rows(session, _count_query(_shape(flt)), _values(flt))
+    found = await read_rows(session, _count_query(_shape(flt)), _values(flt))
     return int(found[0][0] or 0)
 
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import strawberry
 
-import graphql_api.graphql.types.base  # noqa: F401 - registers the GraphQL enums
-from graphql_api.graphql.types.nodes import User
+import graphql_api.graphql.schema.types.base  # noqa: F401 - registers the GraphQL enums
+from graphql_api.graphql.schema.types.nodes import User
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 
 

@@ -22,13 +22,13 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
+from graphql_api.engine import run_prepared
 from graphql_api.graphiql import graphiql_response
-from graphql_api.graphql import prepared
-from graphql_api.graphql.apq import PersistedQueries, refused
-from graphql_api.graphql.context import Context
-from graphql_api.graphql.extensions import format_error
-from graphql_api.graphql.schema import Schema
-from graphql_api.graphql.websocket import LegacyWSHandler, TransportWSHandler
+from graphql_api.graphql.loading.context import Context
+from graphql_api.graphql.schema.build import Schema
+from graphql_api.graphql.transport.apq import PersistedQueries, refused
+from graphql_api.graphql.transport.extensions import finish_operation, format_error
+from graphql_api.graphql.transport.websocket import LegacyWSHandler, TransportWSHandler
 
 JSON = "application/json"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -150,8 +150,13 @@ class BookingRouter(GraphQLRouter[Context, None]):
         if found is None:
             return None
         document, variables = found
-        result: Any = await prepared.run(
-            schema._schema, document, variables, context, schema.execution_context_class
+        result: Any = await run_prepared(
+            schema._schema,
+            document,
+            variables,
+            context,
+            schema.execution_context_class,
+            finish_operation,
         )
         return self.create_response(await self.process_result(request, result), sub_response)
 

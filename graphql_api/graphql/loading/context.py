@@ -12,8 +12,8 @@ from graphql_api import security
 from graphql_api.config import Settings
 from graphql_api.db import Database
 from graphql_api.errors import Forbidden, InvalidToken, Unauthenticated
-from graphql_api.graphql.loaders import Loaders
-from graphql_api.graphql.reads import Reads
+from graphql_api.graphql.loading.loaders import Loaders
+from graphql_api.graphql.loading.reads import Reads
 from graphql_api.metrics import Metrics
 from graphql_api.models import Role, User
 from graphql_api.pubsub import Broker

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaxTokensLimiter,
@@ -18,19 +18,20 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from graphql_api.config import Settings
-from graphql_api.graphql.executor import FastExecutor
-from graphql_api.graphql.extensions import (
+from graphql_api.engine import FastExecutor, PreparedQueries, Refuses
+from graphql_api.graphql.schema.mutations import Mutation
+from graphql_api.graphql.schema.queries import Query
+from graphql_api.graphql.schema.subscriptions import Subscription
+from graphql_api.graphql.schema.types.base import DATETIME_SCALAR
+from graphql_api.graphql.schema.types.nodes import Booking, BookingSlot, Record, User
+from graphql_api.graphql.transport import limits
+from graphql_api.graphql.transport import variables as graphql_variables
+from graphql_api.graphql.transport.extensions import (
     ErrorFormatter,
     OperationReads,
     document_limits_extension,
 )
-from graphql_api.graphql.limits import DocumentLimits
-from graphql_api.graphql.mutations import Mutation
-from graphql_api.graphql.prepared import PreparedQueries
-from graphql_api.graphql.queries import Query
-from graphql_api.graphql.subscriptions import Subscription
-from graphql_api.graphql.types.base import DATETIME_SCALAR
-from graphql_api.graphql.types.nodes import Booking, BookingSlot, Record, User
+from graphql_api.graphql.transport.limits import DocumentLimits
 
 
 class Schema(strawberry.Schema):
@@ -87,6 +88,20 @@ class _ValidationCacheAfterLimits(ValidationCache):
         yield from super().on_validate()
 
 
+def _takes_full_path(document_limits: DocumentLimits) -> Refuses:
+    """Which requests of a prepared document the full path must answer: over a document
+    limit, holding a NUL, or with a variable sent as `null` where it may be refused."""
+
+    def refuses(
+        document: DocumentNode, operation: str | None, variables: Mapping[str, Any]
+    ) -> bool:
+        if limits.refusal(document, operation, variables, document_limits) is not None:
+            return True
+        return bool(variables) and graphql_variables.may_need_check(document, operation, variables)
+
+    return refuses
+
+
 def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings()
     document_limits = DocumentLimits(
@@ -97,7 +112,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         max_field_repeats=settings.max_field_repeats,
     )
     # Tracing wants a span per operation and per field: every operation takes the full path.
-    prepared = None if settings.tracing else PreparedQueries(document_limits)
+    prepared = None if settings.tracing else PreparedQueries(_takes_full_path(document_limits))
     extensions: list[Any] = [
         ErrorFormatter,
         OperationReads,

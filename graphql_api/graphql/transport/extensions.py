@@ -15,8 +15,8 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from graphql_api.errors import DomainError, InvalidToken, QueryTooComplex
-from graphql_api.graphql import limits, variables
-from graphql_api.graphql.context import Context
+from graphql_api.graphql.loading.context import Context
+from graphql_api.graphql.transport import limits, variables
 
 log = logging.getLogger("graphql_api.errors")
 

@@ -21,7 +21,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Subscr
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 
-from graphql_api.graphql.apq import NOT_REGISTERED, PersistedQueries, refused
+from graphql_api.graphql.transport.apq import NOT_REGISTERED, PersistedQueries, refused
 
 
 async def _resolve_persisted(view: Any, payload: object) -> GraphQLError | None:

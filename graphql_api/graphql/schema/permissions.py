@@ -6,7 +6,7 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
-from graphql_api.graphql.types.base import Info
+from graphql_api.graphql.schema.types.base import Info
 
 
 class IsAuthenticated(BasePermission):

@@ -52,12 +52,12 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
-from graphql_api.graphql.batching import (
+from graphql_api.engine.batching import (
     batch_resolver_of,
     planned_arguments_of,
     written_form_of,
 )
-from graphql_api.graphql.plans import (
+from graphql_api.engine.plans import (
     UNCHANGED,
     Fallback,
     Leaf,
@@ -70,7 +70,7 @@ from graphql_api.graphql.plans import (
     row_builder,
     rows_checked,
 )
-from graphql_api.graphql.written import page_writer
+from graphql_api.engine.written import page_writer
 from graphql_api.lru import LRU
 
 log = logging.getLogger(__name__)

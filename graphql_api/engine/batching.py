@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from graphql_api.graphql.written import RowForm
+    from graphql_api.engine.written import RowForm
 
 F = TypeVar("F", bound=Callable[..., Any])
 

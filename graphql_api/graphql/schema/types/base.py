@@ -9,9 +9,8 @@ from typing import Any, Generic, TypeAlias, TypeVar
 
 import strawberry
 
-from graphql_api.graphql.batching import batched
-from graphql_api.graphql.context import Context
-from graphql_api.graphql.types.construct import constructor
+from graphql_api.engine import batched, constructor
+from graphql_api.graphql.loading.context import Context
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.pagination import Cursor, Page
 

@@ -37,6 +37,7 @@ from sqlalchemy.types import TypeEngine
 from sqlalchemy.util import await_
 
 from graphql_api.db import SQLITE_AUTOCOMMIT
+from graphql_api.engine.codegen import generate
 from graphql_api.lru import LRU
 
 Reader = AsyncSession | AsyncConnection
@@ -244,8 +245,7 @@ def _rows_converter(
     source = f"def convert(raw):\n    return [new(Row, {values}) for r in raw]\n"
     namespace: dict[str, Any] = {f"p{i}": process for i, process in processors.items()}
     namespace.update(new=tuple.__new__, Row=row_type)
-    exec(source, namespace)  # noqa: S102 - generated from integers only, see above
-    convert: Callable[[Sequence[Sequence[Any]]], list[Any]] = namespace["convert"]
+    convert: Callable[[Sequence[Sequence[Any]]], list[Any]] = generate(source, "convert", namespace)
     return convert
 
 

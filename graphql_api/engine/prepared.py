@@ -19,9 +19,9 @@ tests/test_prepared.py checks the two paths give the same answers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from graphql import DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema, execute
 from graphql.execution.executor import Executor
@@ -29,10 +29,6 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from graphql_api.graphql import limits
-from graphql_api.graphql import variables as graphql_variables
-from graphql_api.graphql.context import Context
-from graphql_api.graphql.extensions import finish_operation
 from graphql_api.lru import LRU
 
 # Strawberry's (typed as a plain predicate there).
@@ -40,6 +36,22 @@ _is_awaitable: Any = optimized_is_awaitable
 
 # The keys a request body may have to be served here (`extensions` needs the full path).
 _PLAIN_KEYS = frozenset({"query", "variables", "operationName"})
+
+
+class OperationContext(Protocol):
+    """What a prepared run asks of the request's context."""
+
+    def share_reads(self, share: bool) -> None: ...
+
+    async def end_operation(self) -> None: ...
+
+
+# Whether a request of a document must take the full path (over a limit, a NUL, a variable the
+# full path must refuse): (document, operation name, variables) -> bool. May raise.
+Refuses = Callable[[DocumentNode, str | None, Mapping[str, Any]], bool]
+# The operation's last step, as the full path's ErrorFormatter takes it: (result, context,
+# operation name).
+Finish = Callable[[ExecutionResult, Any, str | None], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +64,9 @@ class PreparedQueries(LRU[tuple[str, str | None], Prepared]):
     """Validated query documents by (text, provided operationName), at most `maxsize` (as
     Strawberry's parser and validation caches)."""
 
-    def __init__(self, document_limits: limits.DocumentLimits, maxsize: int = 1024) -> None:
+    def __init__(self, refuses: Refuses, maxsize: int = 1024) -> None:
         super().__init__(maxsize)
-        self.document_limits = document_limits
+        self.refuses = refuses
 
     def request(self, body: object) -> tuple[Prepared, dict[str, Any] | None] | None:
         """The prepared document and variables of a decoded JSON body, or None: the full path
@@ -73,19 +85,10 @@ class PreparedQueries(LRU[tuple[str, str | None], Prepared]):
             return None
         try:
             # The operation the full path measures (for a document of several, the named one).
-            refused = limits.refusal(
-                prepared.document, prepared.operation_name, variables or {}, self.document_limits
-            )
+            refused = self.refuses(prepared.document, prepared.operation_name, variables or {})
         except Exception:  # e.g. variables nested past the recursion limit
             return None  # the full path answers them (Schema.execute turns errors into results)
-        if refused is not None or (
-            variables
-            and graphql_variables.may_need_check(
-                prepared.document, prepared.operation_name, variables
-            )
-        ):
-            return None
-        return prepared, variables
+        return None if refused else (prepared, variables)
 
     def remembering(self) -> type[SchemaExtension]:
         """The schema extension that stores each query document validation passed."""
@@ -115,8 +118,9 @@ async def run(
     schema: GraphQLSchema,
     prepared: Prepared,
     variables: dict[str, Any] | None,
-    context: Context,
+    context: OperationContext,
     executor_class: type[Executor[Any]],
+    finish: Finish,
 ) -> ExecutionResult:
     """What `Schema.execute` does for this document with our extensions: reads shared by the
     operation (a query), ended when it is answered, errors formatted once."""
@@ -137,5 +141,5 @@ async def run(
             await context.end_operation()
     except Exception as error:
         result = ExecutionResult(None, [GraphQLError(str(error), original_error=error)])
-    finish_operation(result, context, prepared.operation_name)
+    finish(result, context, prepared.operation_name)
     return result

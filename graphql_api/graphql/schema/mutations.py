@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api import models
 from graphql_api.errors import Unauthenticated
-from graphql_api.graphql import ids
-from graphql_api.graphql.permissions import IsAdmin, IsAuthenticated, IsStaff
-from graphql_api.graphql.types.base import Info
-from graphql_api.graphql.types.inputs import (
+from graphql_api.graphql.schema import ids
+from graphql_api.graphql.schema.permissions import IsAdmin, IsAuthenticated, IsStaff
+from graphql_api.graphql.schema.types.base import Info
+from graphql_api.graphql.schema.types.inputs import (
     AddNoteInput,
     AuthPayload,
     ChangePasswordInput,
@@ -23,7 +23,7 @@ from graphql_api.graphql.types.inputs import (
     RegisterInput,
     UpdateSlotInput,
 )
-from graphql_api.graphql.types.nodes import Booking, BookingSlot, Record, User
+from graphql_api.graphql.schema.types.nodes import Booking, BookingSlot, Record, User
 from graphql_api.models import Role
 from graphql_api.services import auth as auth_service
 from graphql_api.services import bookings as booking_service

@@ -26,6 +26,8 @@ import keyword
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from graphql_api.engine.codegen import generate
+
 T = TypeVar("T")
 
 
@@ -47,8 +49,7 @@ def constructor(cls: type[T]) -> Callable[..., T]:
         f"{''.join(assignments)}"
         "    return self\n"
     )
-    exec(source, namespace)  # noqa: S102 - built from the dataclass's own field names
-    build: Callable[..., T] = namespace["build"]
+    build: Callable[..., T] = generate(source, "build", namespace)
     build.__qualname__ = f"{cls.__qualname__}.build"
     return build
 
@@ -93,8 +94,7 @@ def rows_builder(
                 scope[expression] = default
             lines.append(f"        {variable}.{field} = {expression}\n")
     lines += [f"        add({objects[-1][0]})\n", "    return out\n"]
-    exec("".join(lines), scope)  # noqa: S102 - the caller's expressions, see above
-    build: Callable[[Sequence[Any]], list[Any]] = scope["build"]
+    build: Callable[[Sequence[Any]], list[Any]] = generate("".join(lines), "build", scope)
     build.__name__ = build.__qualname__ = name
     return build
 

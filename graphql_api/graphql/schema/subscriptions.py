@@ -6,9 +6,9 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from graphql_api.graphql import ids
-from graphql_api.graphql.types.base import Info
-from graphql_api.graphql.types.nodes import BookingSlot
+from graphql_api.graphql.schema import ids
+from graphql_api.graphql.schema.types.base import Info
+from graphql_api.graphql.schema.types.nodes import BookingSlot
 from graphql_api.services import slots as slot_service
 
 

@@ -12,8 +12,8 @@ from typing import Any, NamedTuple, TypeVar
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from graphql_api.graphql.batchloader import BatchLoader
-from graphql_api.graphql.reads import Reads
+from graphql_api.engine import BatchLoader
+from graphql_api.graphql.loading.reads import Reads
 from graphql_api.models import Booking, BookingSlot, BookingStatus, Record, User
 from graphql_api.pagination import PageRequest
 from graphql_api.services import bookings as booking_service

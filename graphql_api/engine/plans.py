@@ -17,7 +17,8 @@ from graphql.pyutils import Undefined
 from graphql.type.scalars import serialize_boolean, serialize_id, serialize_string
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from graphql_api.graphql.batching import BatchResolver
+from graphql_api.engine.batching import BatchResolver
+from graphql_api.engine.codegen import generate
 from graphql_api.lru import LRU
 
 
@@ -181,8 +182,7 @@ def compile_row_builder(plan: ObjectPlan) -> RowBuilder:
         lines += leaf_lines(f"v{number}", f"p.{leaf[1]}", leaf, scope, indent=8)
         values[leaf[0]] = f"v{number}"
     lines += [f"        add({dict_display(plan, values)})\n", "    return rows\n"]
-    exec("".join(lines), scope)  # noqa: S102 - see the docstring
-    build: RowBuilder = scope["build"]
+    build: RowBuilder = generate("".join(lines), "build", scope)
     return build
 
 

@@ -14,13 +14,22 @@ from sqlalchemy import Row
 
 from graphql_api import models
 from graphql_api.db import Base
+from graphql_api.engine import (
+    BatchLoader,
+    Built,
+    FieldsRead,
+    PageWriter,
+    PlannedArguments,
+    RowForm,
+    batched,
+    constructor,
+    rows_builder,
+)
 from graphql_api.errors import Forbidden
-from graphql_api.graphql import ids
-from graphql_api.graphql.batching import FieldsRead, PlannedArguments, batched
-from graphql_api.graphql.batchloader import BatchLoader
-from graphql_api.graphql.context import Context
-from graphql_api.graphql.loaders import ChildCountKey, ChildPageKey
-from graphql_api.graphql.types.base import (
+from graphql_api.graphql.loading.context import Context
+from graphql_api.graphql.loading.loaders import ChildCountKey, ChildPageKey
+from graphql_api.graphql.schema import ids
+from graphql_api.graphql.schema.types.base import (
     Connection,
     Edge,
     Info,
@@ -29,8 +38,6 @@ from graphql_api.graphql.types.base import (
     empty_connection,
     id_cursor,
 )
-from graphql_api.graphql.types.construct import Built, constructor, rows_builder
-from graphql_api.graphql.written import PageWriter, RowForm
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.pagination import Cursor, PageRequest, overfetched
 from graphql_api.services.bookings import CUSTOMER_AT, Customer

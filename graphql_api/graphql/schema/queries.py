@@ -8,14 +8,19 @@ from typing import Any, TypeVar
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from graphql_api.engine import batched
 from graphql_api.errors import NotFound
-from graphql_api.graphql import ids
-from graphql_api.graphql.batching import batched
-from graphql_api.graphql.context import Context
-from graphql_api.graphql.permissions import IsAdmin, IsAuthenticated
-from graphql_api.graphql.types.base import Connection, Info, Node, connection, id_cursor
-from graphql_api.graphql.types.inputs import BookingFilter, RecordFilter, SlotFilter, UserFilter
-from graphql_api.graphql.types.nodes import (
+from graphql_api.graphql.loading.context import Context
+from graphql_api.graphql.schema import ids
+from graphql_api.graphql.schema.permissions import IsAdmin, IsAuthenticated
+from graphql_api.graphql.schema.types.base import Connection, Info, Node, connection, id_cursor
+from graphql_api.graphql.schema.types.inputs import (
+    BookingFilter,
+    RecordFilter,
+    SlotFilter,
+    UserFilter,
+)
+from graphql_api.graphql.schema.types.nodes import (
     SLOT_LIST_PAGE,
     Booking,
     BookingSlot,
