@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # OpenTelemetry spans per operation and resolver (needs the `tracing` extra; the exporter is
     # configured the OpenTelemetry way, e.g. opentelemetry-instrument / OTEL_* variables).
     tracing: bool = False
+    # The engine (graphql_api/engine/): planned execution, prepared queries, direct reads and
+    # generated builders. Off: stock Strawberry and graphql-core, the same answers, slower.
+    fast_executor: bool = True
 
     @property
     def is_production(self) -> bool:

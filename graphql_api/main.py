@@ -19,6 +19,7 @@ from starlette.requests import HTTPConnection
 
 from graphql_api.config import Settings, get_settings
 from graphql_api.db import Database, create_database
+from graphql_api.engine import set_engine_enabled
 from graphql_api.graphiql import STATIC_MOUNT, STATIC_ROOT
 from graphql_api.graphql.loading.context import Context
 from graphql_api.graphql.schema.build import build_schema
@@ -101,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
 
     async def context_getter(connection: HTTPConnection) -> Context:
+        # For everything this request runs (its task and the tasks it starts).
+        set_engine_enabled(settings.fast_executor)
         return Context(
             settings=settings,
             db=db,

@@ -1,4 +1,5 @@
-"""Prometheus metrics: requests and latency per operation, errors per code, bookings, DB pool.
+"""Prometheus metrics: requests and latency per operation, errors per code, bookings, DB pool,
+and fields that left the engine's fast path.
 
 One registry per app (tests build many apps). With several worker processes each process
 exposes its own numbers; scrape each process, or put them behind one exporter per host."""
@@ -73,6 +74,12 @@ class Metrics:
             ["kind"],
             registry=self.registry,
         )
+        self.fallbacks = Counter(
+            "graphql_engine_fallbacks",
+            "Fields that left the engine's planned fast path, by reason",
+            ["reason"],
+            registry=self.registry,
+        )
         self.registry.register(_PoolCollector(db))
         self._operations: set[str] = set()
 
@@ -102,6 +109,10 @@ class Metrics:
                 self.bookings_created.inc()
             elif kind == "BOOKING_CANCELLED":
                 self.bookings_cancelled.inc()
+
+    def count_fallback(self, reason: str) -> None:
+        """One field off the engine's fast path (graphql_api.engine reports them)."""
+        self.fallbacks.labels(reason).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

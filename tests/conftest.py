@@ -115,7 +115,11 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
+    """The app's settings; tests marked `engine` (of graphql_api/engine itself) run with the
+    engine on, whatever FAST_EXECUTOR says (CI runs the suite both ways)."""
+    if request.node.get_closest_marker("engine") is not None:
+        return make_settings(database_url, fast_executor=True)
     return make_settings(database_url)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import sys
 from datetime import UTC, datetime
@@ -150,17 +151,21 @@ def test_hand_written_init_setattr_and_slots_are_refused() -> None:
 
 
 def _page_row(statement: Any, values: dict[str, Any]) -> tuple[Any, ...]:
-    """A row of a nested page's statement: each value under its column's name in the SELECT
-    (taken from the statement itself, not from the positions the builders use)."""
+    """A row of a nested page's statement, as the reads give it (a named tuple): each value
+    under its column's name in the SELECT (taken from the statement itself, not from the
+    positions the builders use)."""
     keys = [column.key for column in statement.selected_columns]
     assert set(values) <= set(keys)
-    return tuple(values.get(key) for key in keys)
+    row_type: Any = collections.namedtuple("Row", keys)
+    row: tuple[Any, ...] = row_type(*(values.get(key) for key in keys))
+    return row
 
 
 def test_rows_builder_builds_what_the_classes_build() -> None:
     """The nested pages' edge builders (nodes.py) are rows_builder functions: each row's node,
     its customer and its edge are the objects the classes would build, in the same order.
     Every column holds a value of its own, so a builder reading a wrong position fails."""
+    from graphql_api.engine import set_engine_enabled
     from graphql_api.graphql.schema import ids
     from graphql_api.services import bookings, records
     from graphql_api.services.bookings import Customer
@@ -174,20 +179,28 @@ def test_rows_builder_builds_what_the_classes_build() -> None:
         "created_at": NOW,
         "updated_at": later,
     }
-    customer = Customer(3, "ada@example.com", "Ada Lovelace", Role.CUSTOMER, joined)
+    customer = Customer(
+        id=3,
+        email="ada@example.com",
+        full_name="Ada Lovelace",
+        role=Role.CUSTOMER,
+        created_at=joined,
+        updated_at=later,
+    )
     of_slots = bookings._page_query(True, False, False, frozenset()).statement
     keys = {**booking, "id": 7, "slot_id": 11, "user_id": 3}
     row = _page_row(of_slots, {**keys, **{f"users__{k}": v for k, v in customer._asdict().items()}})
     built = nodes._booking_edges_with_users([row])
     assert len(built) == 1 and type(built[0]) is base.Edge
-    user = nodes.User(
-        id=ids.encode("User", 3),
-        full_name="Ada Lovelace",
-        role=Role.CUSTOMER,
-        created_at=joined,
-        _model=customer,
-    )
-    expected_node = nodes.Booking(**booking, id=ids.encode("Booking", 7), _model=row, _user=user)
+    # What the classes build (the engine off: their constructors, reading columns by name).
+    set_engine_enabled(False)
+    try:
+        user = nodes.User.from_model(customer)
+        expected_node = nodes.Booking.from_model(row, user)
+    finally:
+        set_engine_enabled(True)
+    assert expected_node.customer_name == "Ada L." and user.full_name == "Ada Lovelace"
+    assert expected_node.id == ids.encode("Booking", 7) and user.id == ids.encode("User", 3)
     expected = base.Edge(node=expected_node, _row=row, _cursor_of=base.id_cursor)
     node = built[0].node
     assert type(node) is nodes.Booking and type(node._user) is nodes.User
@@ -215,6 +228,7 @@ def test_rows_builder_refuses_what_it_cannot_build() -> None:
     class Pair:
         a: int
         b: int = 2
+        _c: int = 3
 
     with pytest.raises(TypeError):
         rows_builder("counted", [("x", Counted, {"n": "r"})], {})
@@ -229,5 +243,8 @@ def test_rows_builder_refuses_what_it_cannot_build() -> None:
         rows_builder("pair", [("x", Pair, {"a": "r"})], {"_new": object})
     with pytest.raises(TypeError):
         rows_builder("nothing", [], {})
-    pairs = rows_builder("pair", [("x", Pair, {"a": "r"})], {})([1, 5])
-    assert [vars(p) for p in pairs] == [{"a": 1, "b": 2}, {"a": 5, "b": 2}]
+    # A public field left out would be answered as its default, whatever the row holds.
+    with pytest.raises(TypeError, match=r"Pair\.b: no expression for a public field"):
+        rows_builder("pair", [("x", Pair, {"a": "r"})], {})
+    pairs = rows_builder("pair", [("x", Pair, {"a": "r", "b": "r + 1"})], {})([1, 5])
+    assert [vars(p) for p in pairs] == [{"a": 1, "b": 2, "_c": 3}, {"a": 5, "b": 6, "_c": 3}]

@@ -34,6 +34,9 @@ from graphql_api.services.slots import SlotFilter
 from tests.domain_helpers import book, cancel_booking
 from tests.helpers import Api, StatementCounter
 
+# Tests of the engine itself: the engine on, whatever FAST_EXECUTOR says (conftest.settings).
+pytestmark = pytest.mark.engine
+
 
 def _reads_engine(db: Database) -> Any:
     return db.autocommit_reads or db.engine
@@ -420,6 +423,7 @@ from graphql_api import migrate
 from graphql_api.config import Settings
 from graphql_api.db import create_database
 from graphql_api.services import users
+
 
 settings = Settings(database_url={url!r})
 migrate.upgrade(settings)

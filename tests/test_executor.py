@@ -17,7 +17,11 @@ import pytest
 
 from graphql_api.engine.executor import FastExecutor
 from tests import executor_helpers as compare
+from tests.engine_helpers import assert_fully_planned
 from tests.helpers import Api, StatementCounter
+
+# Tests of the engine itself: the engine on, whatever FAST_EXECUTOR says (conftest.settings).
+pytestmark = pytest.mark.engine
 
 RECORD = """id kind note createdAt actor { id fullName email } user { id fullName }
     booking { id status } slot { id title } fromSlot { id } toSlot { id }"""
@@ -176,6 +180,7 @@ async def test_root_lists_me_and_public_views(api: Api) -> None:
         slots = [edge["node"] for edge in body["data"]["slots"]["edges"]]
         assert slots[0]["staff"] == {"fullName": "Staff Member", "email": None}
         assert slots[-1]["staff"] is None
+        await assert_fully_planned(api, PUBLIC, None, who.token if who else None)
 
 
 async def test_errors_inside_a_planned_subtree_match(api: Api) -> None:
@@ -362,19 +367,19 @@ async def test_root_slot_lists_are_planned_and_leave_out_unread_columns(api: Api
 
 
 def test_the_column_maps_account_for_every_field() -> None:
-    """Pruning leaves out only columns of fields it knows; a new field must be classified in
-    graphql/types/nodes.py (until then its type's pages read every column)."""
+    """Pruning leaves out only columns of fields it knows: each node type's NodeMap knows
+    every field of the type (graphql/schema/types/nodes.py; engine/node_map.py)."""
     from graphql_api.graphql.schema.types import nodes
 
-    for cls, known in (
-        (nodes.BookingSlot, nodes._SLOT.fields),
-        (nodes.Booking, nodes._BOOKING.fields),
-        (nodes.User, nodes._CUSTOMER.fields),
-        (nodes.Record, nodes._RECORD.fields),
+    for cls, node_map in (
+        (nodes.BookingSlot, nodes.SLOT_MAP),
+        (nodes.Booking, nodes.BOOKING_MAP),
+        (nodes.User, nodes.USER_MAP),
+        (nodes.Record, nodes.RECORD_MAP),
     ):
         definition = cls.__strawberry_definition__
         fields = {f.python_name for f in definition.fields if not f.python_name.startswith("_")}
-        assert fields == known, (cls.__name__, fields ^ known)
+        assert fields == node_map.readable, (cls.__name__, fields ^ node_map.readable)
     unknown = {"BookingSlot": frozenset({"title", "something_new"})}
     assert nodes._unread_slot_columns(unknown) == frozenset()
     assert "location" in nodes._unread_slot_columns({"BookingSlot": frozenset({"title"})})
@@ -406,3 +411,4 @@ async def test_root_slot_filters_and_cursors_with_pruned_columns(api: Api) -> No
     assert not first.get("errors") and not second.get("errors")
     seen = [e["node"]["id"] for page in (first, second) for e in page["data"]["slots"]["edges"]]
     assert len(seen) == len(set(seen)) >= 3
+    await assert_fully_planned(api, query, {"after": cursor})

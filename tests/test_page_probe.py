@@ -10,6 +10,9 @@ from graphql_api.pagination import PageRequest
 from tests.domain_helpers import book
 from tests.helpers import Api, StatementCounter
 
+# Tests of the engine itself: the engine on, whatever FAST_EXECUTOR says (conftest.settings).
+pytestmark = pytest.mark.engine
+
 SLOT_PAGES = """{ slots(first: 2) { %s edges { node { id
   bookings(first: 2) { %s edges { node { customerName } } } } } } }"""
 

@@ -24,6 +24,9 @@ from graphql_api.models import Role
 from tests.conftest import make_settings
 from tests.helpers import Api
 
+# Tests of the engine itself: the engine on, whatever FAST_EXECUTOR says (conftest.settings).
+pytestmark = pytest.mark.engine
+
 NESTED = """query Nested($first: Int, $after: String) {
   slots(first: $first, after: $after) {
     totalCount
@@ -128,7 +131,7 @@ async def test_errors_are_the_full_paths(api: Api, runs: list[str | None]) -> No
 async def test_limits_and_nul_are_checked_per_request(
     database_url: str, runs: list[str | None]
 ) -> None:
-    app = create_app(make_settings(database_url, max_query_cost=500))
+    app = create_app(make_settings(database_url, max_query_cost=500, fast_executor=True))
     async with _client(app) as client:
         query = """query Page($first: Int, $after: String) {
           slots(first: $first, after: $after) {
@@ -193,7 +196,10 @@ async def test_tracing_and_allow_lists_take_the_full_path(
     manifest.write_text(json.dumps([query]))
     app = create_app(
         make_settings(
-            database_url, persisted_queries_only=True, persisted_queries_file=str(manifest)
+            database_url,
+            persisted_queries_only=True,
+            persisted_queries_file=str(manifest),
+            fast_executor=True,
         )
     )
     async with _client(app) as client:
@@ -260,7 +266,10 @@ async def test_an_empty_allow_list_still_turns_prepared_queries_off(
     manifest.write_text("[]")
     app = create_app(
         make_settings(
-            database_url, persisted_queries_only=True, persisted_queries_file=str(manifest)
+            database_url,
+            persisted_queries_only=True,
+            persisted_queries_file=str(manifest),
+            fast_executor=True,
         )
     )
     query = "query Count { slots(first: 1) { totalCount } }"

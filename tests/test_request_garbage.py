@@ -19,6 +19,9 @@ from graphql_api.models import Role
 from tests.domain_helpers import base_time, book, make_slot
 from tests.helpers import Api
 
+# Tests of the engine itself: the engine on, whatever FAST_EXECUTOR says (conftest.settings).
+pytestmark = pytest.mark.engine
+
 NESTED = """{ slots(first: 10) { edges { node { id title staff { fullName }
   bookings(first: 10) { totalCount edges { node { id status user { fullName }
     records(first: 3) { edges { node { kind actor { fullName } } } } } } } } } } }"""

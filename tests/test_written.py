@@ -26,6 +26,9 @@ from tests import executor_helpers as compare
 from tests.domain_helpers import book
 from tests.helpers import Api
 
+# Tests of the engine itself: the engine on, whatever FAST_EXECUTOR says (conftest.settings).
+pytestmark = pytest.mark.engine
+
 
 class Mood(enum.Enum):
     HAPPY = "happy"

@@ -43,7 +43,7 @@ def batched(
     batch: BatchResolver,
     *,
     planned: PlannedArguments | None = None,
-    written: RowForm | None = None,
+    written: RowForm | Callable[[], RowForm] | None = None,
 ) -> Callable[[F], F]:
     """Mark a resolver as having the batch form `batch` (and its planned arguments and row
     form, if any)."""
@@ -67,5 +67,7 @@ def planned_arguments_of(resolver: object) -> PlannedArguments | None:
 
 
 def written_form_of(resolver: object) -> RowForm | None:
-    found: RowForm | None = getattr(resolver, _WRITTEN, None)
-    return found
+    """The relation's row form; one given as a function (a form made from types declared
+    after the relation) is asked for it."""
+    found: RowForm | Callable[[], RowForm] | None = getattr(resolver, _WRITTEN, None)
+    return found() if callable(found) else found

@@ -24,9 +24,10 @@ from __future__ import annotations
 import dataclasses
 import keyword
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from graphql_api.engine.codegen import generate
+from graphql_api.engine.switch import enabled as engine_enabled
 
 T = TypeVar("T")
 
@@ -43,8 +44,11 @@ def constructor(cls: type[T]) -> Callable[..., T]:
             namespace[f"_default{number}"] = default
             parameters.append(f"{name}=_default{number}")
         assignments.append(f"    self.{name} = {name}\n")
+    namespace["_enabled"] = engine_enabled
+    arguments = ", ".join(f"{name}={name}" for name, _default in _init_fields(cls))
     source = (
         f"def build(*, {', '.join(parameters)}):\n"
+        f"    if not _enabled():\n        return _cls({arguments})\n"
         "    self = _new(_cls)\n"
         f"{''.join(assignments)}"
         "    return self\n"
@@ -54,10 +58,15 @@ def constructor(cls: type[T]) -> Callable[..., T]:
     return build
 
 
-# One object a rows builder makes per row: its variable, its class, and an expression for each
-# field (of the row `r`, earlier variables and the builder's namespace); fields left out take
-# their defaults.
-Built = tuple[str, type, Mapping[str, str]]
+class Built(NamedTuple):
+    """One object a rows builder makes per row: its variable, its class, and an expression for
+    each field (of the row `r`, earlier variables and the builder's namespace). Only private
+    fields (`_name`) may be left out, taking their defaults: a public field left out would be
+    answered as its default, whatever the row holds."""
+
+    variable: str
+    cls: type
+    values: Mapping[str, str]
 
 
 def rows_builder(
@@ -89,6 +98,11 @@ def rows_builder(
                 expression = values[field]
             elif default is dataclasses.MISSING:
                 raise TypeError(f"{cls.__name__}.{field}: no value and no default")
+            elif not field.startswith("_"):
+                raise TypeError(
+                    f"{cls.__name__}.{field}: no expression for a public field (its default "
+                    "would be the answer, whatever the row holds)"
+                )
             else:
                 expression = f"_default{number}_{field}"
                 scope[expression] = default

@@ -38,6 +38,7 @@ from sqlalchemy.util import await_
 
 from graphql_api.db import SQLITE_AUTOCOMMIT
 from graphql_api.engine.codegen import generate
+from graphql_api.engine.switch import enabled as engine_enabled
 from graphql_api.lru import LRU
 
 Reader = AsyncSession | AsyncConnection
@@ -257,8 +258,10 @@ def _prepared(statement: Select[Any], dialect: Dialect) -> _Prepared:
 def _direct(reader: Reader) -> bool:
     """SQLite, a plain connection, nobody listening for statements, and a statement that runs
     where SQLAlchemy would run it: on an autocommit connection, or in the transaction already
-    begun (a connection that has not begun one yet would BEGIN first)."""
+    begun (a connection that has not begun one yet would BEGIN first); the engine on."""
     if not isinstance(reader, AsyncConnection) or reader.dialect.name != "sqlite":
+        return False
+    if not engine_enabled():
         return False
     engine = reader.sync_engine
     dispatch = engine.dispatch

@@ -21,6 +21,9 @@ paths run twice, and only when they fail. tests/test_executor.py compares both e
 
 With a schema extension that hooks `resolve` (tracing does), every field goes through
 graphql-core so the middleware sees it.
+
+Each field that leaves the fast path is reported (fallbacks.py: a DEBUG line and a counter):
+a plan keeps what it left to graphql-core, so a cached plan reports it on every request.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
@@ -57,6 +61,7 @@ from graphql_api.engine.batching import (
     planned_arguments_of,
     written_form_of,
 )
+from graphql_api.engine.fallbacks import FallbackReason, FieldFallback, report
 from graphql_api.engine.plans import (
     UNCHANGED,
     Fallback,
@@ -77,7 +82,26 @@ log = logging.getLogger(__name__)
 
 
 class _Unplannable(Exception):
-    """This subtree has something only graphql-core executes."""
+    """This subtree has something only graphql-core executes: `field` (`Type.field`), for
+    `reason` (None: by design, not a fallback: a root field without a batch form,
+    introspection)."""
+
+    def __init__(self, reason: FallbackReason | None, field: str) -> None:
+        super().__init__(field, reason)
+        self.reason = reason
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """A plan kept across requests (_PLANS): the field's plan (None: graphql-core executes it)
+    and the fallbacks it reports on each request, with the type and field nodes whose ids are
+    in its key (so no other object can take those ids)."""
+
+    parent_type: GraphQLObjectType
+    nodes: list[Any]
+    planned: Any
+    fallbacks: tuple[FieldFallback, ...]
 
 
 class _AsyncWork:
@@ -127,6 +151,8 @@ def _leaf_column(
 class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor; planned subtrees run a level at a time."""
 
+    _noted: list[FieldFallback]  # what the plan being made leaves to slower paths (_planned)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # graphql-core gives resolvers (info.async_helpers) this executor's own bound methods:
@@ -146,21 +172,27 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
 
     # -- planning --------------------------------------------------------------------------
 
-    def _plan_shape(self, output_type: GraphQLOutputType, details: FieldDetailsList) -> Shape:
+    def _plan_shape(
+        self, output_type: GraphQLOutputType, details: FieldDetailsList, field: str
+    ) -> Shape:
+        """The shape of the field `field` (`Type.field`, for the fallbacks it raises)."""
         if isinstance(output_type, GraphQLNonNull):
-            return ("non_null", self._plan_shape(output_type.of_type, details))
+            return ("non_null", self._plan_shape(output_type.of_type, details, field))
         if isinstance(output_type, GraphQLList):
-            return ("list", self._plan_shape(output_type.of_type, details))
+            return ("list", self._plan_shape(output_type.of_type, details, field))
         if is_leaf_type(output_type):
             return ("leaf", output_coercion(output_type))
         if is_object_type(output_type):
-            return ("object", self._plan_object(output_type, details))
-        raise _Unplannable  # interfaces and unions: graphql-core resolves the runtime type
+            return ("object", self._plan_object(output_type, details, field))
+        # interfaces and unions: graphql-core resolves the runtime type
+        raise _Unplannable(FallbackReason.ABSTRACT_TYPE, field)
 
-    def _plan_object(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> ObjectPlan:
+    def _plan_object(
+        self, object_type: GraphQLObjectType, details: FieldDetailsList, field: str
+    ) -> ObjectPlan:
         grouped, new_defer_usages, *_ = self.collect_subfields(object_type, details)
         if new_defer_usages:
-            raise _Unplannable
+            raise _Unplannable(FallbackReason.DEFER, field)
         plan = ObjectPlan(
             object_type.name, object_type.is_type_of, list(grouped), exact_classes(object_type)
         )
@@ -178,39 +210,51 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         self, parent_type: GraphQLObjectType, key: str, details: FieldDetailsList
     ) -> Selection | Leaf | object:
         """One field: `_TYPENAME`, a scalar column (a Leaf), or a Selection with its planned
-        subtree. Raises _Unplannable."""
+        subtree. Raises _Unplannable; a page read with every column or built as objects is
+        noted in `self._noted` (see `_planned`)."""
         name = details[0].node.name.value
         if name == "__typename":
             return _TYPENAME
+        label = f"{parent_type.name}.{name}"
         field_def = parent_type.fields.get(name)
         strawberry_field = _strawberry_field(field_def) if field_def else None
         if field_def is None or strawberry_field is None:
-            raise _Unplannable
+            raise _Unplannable(None, label)  # introspection
         if _is_plain_attribute(field_def, strawberry_field):
             leaf = _leaf_column(field_def, strawberry_field)
             if leaf is not None:
                 return (key, *leaf)
-            shape = self._plan_shape(field_def.type, details)
+            shape = self._plan_shape(field_def.type, details, label)
             name = strawberry_field.python_name
             return Selection(key, name, None, {}, shape)
         resolver = strawberry_field.base_resolver
         batch = batch_resolver_of(resolver.wrapped_func) if resolver else None
+        root = self._is_root(parent_type)
         if batch is None or resolver is None:
-            raise _Unplannable
+            raise _Unplannable(None if root else FallbackReason.NO_BATCH_FORM, label)
         if strawberry_field.extensions:
             # Field extensions (permission_classes become one) run around the resolver only:
             # a batch form would skip them.
-            raise _Unplannable
+            raise _Unplannable(FallbackReason.FIELD_EXTENSIONS, label)
         arguments = self._arguments(field_def, strawberry_field, details)
-        shape = self._plan_shape(field_def.type, details)
+        shape = self._plan_shape(field_def.type, details, label)
+        page = _is_page(field_def.type)
         planned = planned_arguments_of(resolver.wrapped_func)
         if planned is not None:  # once per plan, kept with it across requests
             arguments.update(planned(_fields_read(shape)))
+        elif page:
+            self._noted.append(FieldFallback(label, FallbackReason.ALL_COLUMNS))
         form = written_form_of(resolver.wrapped_func)
         write = page_writer(shape, form) if form is not None else None
         if write is not None:
             arguments["write"] = write  # (Selection.written)
+        elif form is not None or (page and not root):
+            self._noted.append(FieldFallback(label, FallbackReason.OBJECTS_BUILT))
         return Selection(key, strawberry_field.python_name, batch, arguments, shape)
+
+    def _is_root(self, parent_type: GraphQLObjectType) -> bool:
+        schema = self.schema
+        return parent_type in (schema.query_type, schema.mutation_type, schema.subscription_type)
 
     def _arguments(
         self,
@@ -239,24 +283,42 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     def _planned(self, parent_type: GraphQLObjectType, key: str, details: FieldDetailsList) -> Any:
         """`_plan_field`, memoised per request on the identity of `details` (graphql-core's
         collect_subfields hands out the same lists for every object of a level), and across
-        requests in _PLANS; None when graphql-core must execute the field."""
+        requests in _PLANS; None when graphql-core must execute the field. Reports the plan's
+        fallbacks once per request."""
         cache: dict[int, tuple[FieldDetailsList, Any]] = self.__dict__.setdefault("_plans", {})
         cached = cache.get(id(details))
         if cached is not None:
             return cached[1]
         shared = self._shared_plan_key(parent_type, key, details)
         found = _PLANS.get(shared) if shared is not None else None
-        if found is not None:
-            planned = found[2]
-        else:
+        if found is None:
+            noted: list[FieldFallback] = []
+            self._noted = noted
             try:
                 planned = self._plan_field(parent_type, key, details)
-            except Exception:  # _Unplannable, or an argument graphql-core will refuse itself
+                fallbacks = tuple(noted)
+            except _Unplannable as unplannable:  # what is noted below it is planned again
                 planned = None
+                reason = unplannable.reason
+                fallbacks = () if reason is None else (FieldFallback(unplannable.field, reason),)
+            except Exception:  # an argument graphql-core will refuse itself (an error answer)
+                planned = None
+                fallbacks = ()
+            found = _Kept(parent_type, [d.node for d in details], planned, fallbacks)
             if shared is not None:
-                _PLANS.put(shared, (parent_type, [d.node for d in details], planned))
-        cache[id(details)] = (details, planned)  # the list is kept so its id stays unique
-        return planned
+                _PLANS.put(shared, found)
+        if found.fallbacks:
+            self._report(found.fallbacks)
+        cache[id(details)] = (details, found.planned)  # the list is kept so its id stays unique
+        return found.planned
+
+    def _report(self, fallbacks: Sequence[FieldFallback]) -> None:
+        """Report each (field, reason) not reported yet by this request (fallbacks.report)."""
+        reported: set[FieldFallback] = self.__dict__.setdefault("_reported", set())
+        for fallback in fallbacks:
+            if fallback not in reported:
+                reported.add(fallback)
+                report(fallback.field, fallback.reason, self.context_value)
 
     def _shared_plan_key(
         self, parent_type: GraphQLObjectType, key: str, details: FieldDetailsList
@@ -289,6 +351,14 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> AwaitableOrValue[dict[str, Any]]:
         if self._uses_middleware():
+            if "_middleware_reported" not in self.__dict__:  # once per request: its first level
+                self.__dict__["_middleware_reported"] = True
+                self._report(
+                    [
+                        FieldFallback(_label(parent_type, details), FallbackReason.MIDDLEWARE)
+                        for details in grouped_field_set.values()
+                    ]
+                )
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
@@ -304,6 +374,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                         results[response_name] = _leaf_value(source_value, planned)
                         continue
                     except Exception:
+                        self._report(_reexecuted(parent_type, details))
                         result = self.execute_field(
                             parent_type, source_value, details, field_path, position_context
                         )
@@ -351,6 +422,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 log.debug(
                     "planned subtree at %s handed to graphql-core", path.as_list(), exc_info=True
                 )
+            self._report(_reexecuted(parent_type, details))
             result = self.execute_field(parent_type, source_value, details, path, position_context)
         return await result if self.is_awaitable(result) else result
 
@@ -439,7 +511,7 @@ _UNFROZEN = object()
 # Q-small in bench/ is ~6% of its request. Bounded twice: 1,024 entries (an entry keeps its
 # document alive, as the parser cache's 1,024 do), and variables over a small budget are not
 # kept at all (a plan keyed on a 500 KB argument would hold it; such requests plan per request).
-_PLANS: LRU[tuple[Any, ...], tuple[GraphQLObjectType, list[Any], Any]] = LRU(1024)
+_PLANS: LRU[tuple[Any, ...], _Kept] = LRU(1024)
 _VARIABLES_BUDGET = 2048  # characters of strings plus one per value
 
 
@@ -479,6 +551,22 @@ def _fields_read(shape: Shape) -> dict[str, frozenset[str]]:
                 names.add(selection.field)
                 pending.append(selection.shape)
     return {type_name: frozenset(names) for type_name, names in found.items()}
+
+
+def _label(parent_type: GraphQLObjectType, details: FieldDetailsList) -> str:
+    return f"{parent_type.name}.{details[0].node.name.value}"
+
+
+def _reexecuted(parent_type: GraphQLObjectType, details: FieldDetailsList) -> list[FieldFallback]:
+    return [FieldFallback(_label(parent_type, details), FallbackReason.ERROR_REEXECUTED)]
+
+
+def _is_page(output_type: GraphQLOutputType) -> bool:
+    """A connection (an object type with `edges`), nullable or not: what `planned=` prunes and
+    `written=` writes."""
+    if isinstance(output_type, GraphQLNonNull):
+        output_type = output_type.of_type
+    return isinstance(output_type, GraphQLObjectType) and "edges" in output_type.fields
 
 
 def _leaf_value(source: Any, leaf: Leaf) -> Any:

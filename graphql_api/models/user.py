@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import Enum, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,6 +34,9 @@ class User(Base):
     # Written into access tokens as `ver`; a password change bumps it, so every access token
     # issued before the change stops working at once (no clock granularity involved).
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    # Never read outside the auth service (never JOINed into pages, never on a node).
+    SECRET_COLUMNS: ClassVar[frozenset[str]] = frozenset({"password_hash", "token_version"})
 
     @property
     def is_staff(self) -> bool:

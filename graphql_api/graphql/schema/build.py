@@ -112,7 +112,9 @@ def build_schema(settings: Settings | None = None) -> Schema:
         max_field_repeats=settings.max_field_repeats,
     )
     # Tracing wants a span per operation and per field: every operation takes the full path.
-    prepared = None if settings.tracing else PreparedQueries(_takes_full_path(document_limits))
+    # Tracing wants every operation through the extensions; FAST_EXECUTOR=false, no engine.
+    fast = settings.fast_executor and not settings.tracing
+    prepared = PreparedQueries(_takes_full_path(document_limits)) if fast else None
     extensions: list[Any] = [
         ErrorFormatter,
         OperationReads,
@@ -135,7 +137,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         subscription=Subscription,
         types=[User, BookingSlot, Booking, Record],
         extensions=extensions,
-        execution_context_class=FastExecutor,
+        execution_context_class=FastExecutor if settings.fast_executor else None,
         config=StrawberryConfig(
             scalar_map={datetime: DATETIME_SCALAR},
             disable_field_suggestions=settings.is_production,

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from functools import partial
-from operator import attrgetter
+from functools import cache, partial
 from typing import Any, NamedTuple, TypeVar, cast
 
 import strawberry
@@ -17,12 +16,14 @@ from graphql_api.db import Base
 from graphql_api.engine import (
     BatchLoader,
     Built,
+    Derived,
     FieldsRead,
+    NodeMap,
     PageWriter,
     PlannedArguments,
     RowForm,
     batched,
-    constructor,
+    engine_enabled,
     rows_builder,
 )
 from graphql_api.errors import Forbidden
@@ -40,105 +41,37 @@ from graphql_api.graphql.schema.types.base import (
 )
 from graphql_api.models import BookingStatus, RecordKind, Role, SlotStatus
 from graphql_api.pagination import Cursor, PageRequest, overfetched
-from graphql_api.services.bookings import CUSTOMER_AT, Customer
+from graphql_api.services.bookings import CUSTOMER_AT, USER_COLUMNS, Customer, customer_of
 from graphql_api.services.queries import column_position
 
 N = TypeVar("N")
 
-# The columns a node copies, read by name from an entity or a row (from_model); nested pages'
-# rows are read by position (the edge builders at the end).
-_booking_attributes = attrgetter(
-    "id", "customer_name", "notes", "status", "created_at", "updated_at"
-)
-_record_attributes = attrgetter("id", "kind", "note", "created_at")
-_user_attributes = attrgetter("id", "full_name", "role", "created_at")
-
-
-class _Columns(NamedTuple):
-    """What a page of one node type may leave out (services/queries.first_n_per_parent_query,
-    slots.list_slots) when the executor says which fields of its nodes are read."""
-
-    type_name: str
-    needs: dict[str, frozenset[str]]  # an optional column -> the fields that read it
-    fields: frozenset[str]  # every field of the type (tests/test_executor checks)
-
-    def unread(
-        self, fields_read: FieldsRead, read: frozenset[str] | None = None
-    ) -> set[str] | None:
-        """The optional columns no read field needs; None (leave everything in) when a field
-        read is not in `fields` (a new field might read any column through `_model`)."""
-        read = fields_read.get(self.type_name, frozenset()) if read is None else read
-        if not read <= self.fields:
-            return None
-        return {column for column, needed_by in self.needs.items() if not needed_by & read}
-
-
-def _columns(type_name: str, needs: dict[str, set[str]], keys_only: set[str]) -> _Columns:
-    """`keys_only`: the fields that read only columns always kept (`id`, parents' and
-    relations' keys, a cursor's)."""
-    fields = frozenset(keys_only.union(*needs.values()))
-    return _Columns(type_name, {c: frozenset(f) for c, f in needs.items()}, fields)
-
-
-_BOOKING = _columns(
-    "Booking",
-    {name: {name} for name in ("customer_name", "notes", "status", "created_at", "updated_at")},
-    {"id", "slot", "user", "records"},
-)
-# A slot's bookings page JOINs each customer: the User built from those columns.
-_CUSTOMER = _columns(
-    "User",
-    {f"users__{name}": {name} for name in ("email", "full_name", "role", "created_at")},
-    {"id", "bookings", "records"},
-)
-_RECORD = _columns(
-    "Record",
-    {
-        "kind": {"kind"},
-        "note": {"note"},
-        "created_at": {"created_at"},
-        "actor_id": {"actor"},
-        "user_id": {"user"},
-        "booking_id": {"booking"},
-        "slot_id": {"slot"},
-        "from_slot_id": {"from_slot"},
-        "to_slot_id": {"to_slot"},
-    },
-    {"id"},
-)
-_SLOT = _columns(
-    "BookingSlot",
-    {
-        "title": {"title"},
-        "location": {"location"},
-        "ends_at": {"ends_at"},
-        "time_zone": {"time_zone"},
-        "capacity": {"capacity", "remaining"},
-        "booked_count": {"booked_count", "remaining"},
-        "status": {"status"},
-        "staff_id": {"staff"},
-        "created_at": {"created_at"},
-        "updated_at": set(),
-    },
-    {"id", "starts_at", "bookings"},
-)
-
 
 def _unread_slot_columns(fields_read: FieldsRead) -> frozenset[str]:
-    return frozenset(_SLOT.unread(fields_read) or ())
+    return frozenset(SLOT_MAP.unread(fields_read) or ())
 
 
 def _unread_booking_columns(fields_read: FieldsRead, *, joined: bool) -> frozenset[str]:
-    omitted = _BOOKING.unread(fields_read)
+    omitted = BOOKING_MAP.unread(fields_read)
     if omitted is not None and joined:  # the customer's: all unless the bookings' user is read
         with_user = "user" in fields_read.get("Booking", frozenset())
-        customer = _CUSTOMER.unread(fields_read, None if with_user else frozenset())
+        customer = USER_MAP.unread(
+            fields_read,
+            None if with_user else frozenset(),
+            label=_customer_label,
+            columns=USER_COLUMNS,
+        )
         omitted = None if customer is None else omitted | customer
     return frozenset(omitted or ())
 
 
+def _customer_label(column: str) -> str:
+    """The label of a JOINed customer column in a slot's bookings page."""
+    return f"users__{column}"
+
+
 def _unread_record_columns(fields_read: FieldsRead, parent_key: str) -> frozenset[str]:
-    omitted = _RECORD.unread(fields_read)
+    omitted = RECORD_MAP.unread(fields_read)
     return frozenset(omitted - {parent_key}) if omitted is not None else frozenset()
 
 
@@ -172,53 +105,41 @@ _RECORDS_OF_BOOKING = page_arguments(
 )
 
 
-def _column(model: type[Base], name: str) -> str:
-    """The expression for a column of a nested page's row `r`."""
-    return f"r[{column_position(model, name)}]"
-
-
-def _customer(name: str) -> str:
-    """The expression for a JOINed customer column of a slot's bookings page row `r`."""
-    return f"r[{column_position(models.Booking, name, joined=Customer._fields)}]"
-
-
-# How a nested page's row answers its node's fields: the edge builders at the end build nodes
-# with them, and written.py writes the answer with them when no object is needed.
-_BOOKING_COLUMNS = {
-    "id": f"_encode('Booking', {_column(models.Booking, 'id')})",
-    **{name: _column(models.Booking, name) for name in _BOOKING.needs},
-}
-_CUSTOMER_COLUMNS = {
-    "id": f"_encode('User', {_customer('id')})",
-    **{name: _customer(name) for name in ("full_name", "role", "created_at")},
-}
-_RECORD_COLUMNS = {
-    "id": f"_encode('Record', {_column(models.Record, 'id')})",
-    **{name: _column(models.Record, name) for name in ("kind", "note", "created_at")},
-}
-
-
 def _id_cursor(model: type[Base]) -> str:
     """The expression for a nested page's row's cursor: nested pages' cursors are id cursors
     (`_children` gives them `id_cursor`), whichever way the page is ordered."""
-    return f"_Cursor({_column(model, 'id')}).encode()"
+    return f"_Cursor(r[{column_position(model, 'id')}]).encode()"
 
 
-_ROW_NAMES = {"_encode": ids.encode, "_Cursor": Cursor}
-_BOOKING_ROW = RowForm(
-    "Booking", _BOOKING_COLUMNS, namespace=_ROW_NAMES, cursor=_id_cursor(models.Booking)
-)
-# A slot's bookings page JOINs each booking's customer.
-_BOOKING_WITH_CUSTOMER_ROW = RowForm(
-    "Booking",
-    _BOOKING_COLUMNS,
-    {"user": RowForm("User", _CUSTOMER_COLUMNS, namespace=_ROW_NAMES)},
-    _ROW_NAMES,
-    _BOOKING_ROW.cursor,
-)
-_RECORD_ROW = RowForm(
-    "Record", _RECORD_COLUMNS, namespace=_ROW_NAMES, cursor=_id_cursor(models.Record)
-)
+# How a nested page's row answers its node's fields (each node type's NodeMap, below the
+# types): the edge builders build nodes with them, and the engine's page writers write the
+# answer with them when no object is needed. Made on first use: the maps follow the types.
+class _RowForms(NamedTuple):
+    booking: RowForm
+    booking_with_customer: RowForm
+    record: RowForm
+
+
+@cache
+def _row_forms() -> _RowForms:
+    booking = RowForm(
+        "Booking", _BOOKING_COLUMNS, namespace=_ROW_NAMES, cursor=_id_cursor(models.Booking)
+    )
+    return _RowForms(
+        booking=booking,
+        # A slot's bookings page JOINs each booking's customer.
+        booking_with_customer=RowForm(
+            "Booking",
+            _BOOKING_COLUMNS,
+            {"user": RowForm("User", _CUSTOMER_COLUMNS, namespace=_ROW_NAMES)},
+            _ROW_NAMES,
+            booking.cursor,
+        ),
+        record=RowForm(
+            "Record", _RECORD_COLUMNS, namespace=_ROW_NAMES, cursor=_id_cursor(models.Record)
+        ),
+    )
+
 
 # Nested connections as the batch forms answer them: Connection objects, or completed when the
 # executor passes a writer.
@@ -508,22 +429,14 @@ class User(Node):
     role: Role
     created_at: datetime
     # An ORM entity, a plain row of the users table (root list) or a JOINed customer.
-    _model: strawberry.Private[models.User | Row[Any] | Customer]
+    _model: strawberry.Private[Any]
     # The account that just proved who it is (AuthPayload.user): its owner, with or without
     # a bearer token on the request.
     _owner: strawberry.Private[bool] = False
 
     @classmethod
     def from_model(cls, row: models.User | Row[Any], *, owner: bool = False) -> User:
-        pk, full_name, role, created_at = _user_attributes(row)
-        return _new_user(
-            id=strawberry.ID(ids.encode("User", pk)),
-            full_name=full_name,
-            role=role,
-            created_at=created_at,
-            _model=row,
-            _owner=owner,
-        )
+        return USER_MAP.from_row(row, _owner=owner)
 
     @strawberry.field(description="Null unless it is you, or you are STAFF/ADMIN.")
     @batched(_user_emails)
@@ -531,7 +444,7 @@ class User(Node):
         return (await _user_emails(info.context, [self]))[0]
 
     @strawberry.field(description="Empty unless it is you, or you are STAFF/ADMIN.")
-    @batched(_user_bookings, planned=_BOOKINGS_OF_USER, written=_BOOKING_ROW)
+    @batched(_user_bookings, planned=_BOOKINGS_OF_USER, written=lambda: _row_forms().booking)
     async def bookings(
         self,
         info: Info,
@@ -542,7 +455,7 @@ class User(Node):
         return _one(await _user_bookings(info.context, [self], first, after, status))
 
     @strawberry.field(description="Newest first. Empty unless it is you, or you are STAFF/ADMIN.")
-    @batched(_user_records, planned=_RECORDS_OF_USER, written=_RECORD_ROW)
+    @batched(_user_records, planned=_RECORDS_OF_USER, written=lambda: _row_forms().record)
     async def records(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Record]:
@@ -566,25 +479,7 @@ class BookingSlot(Node):
 
     @classmethod
     def from_model(cls, row: models.BookingSlot | Row[Any]) -> BookingSlot:
-        return _new_slot(
-            id=strawberry.ID(ids.encode("BookingSlot", row.id)),
-            title=row.title,
-            location=row.location,
-            starts_at=row.starts_at,
-            ends_at=row.ends_at,
-            time_zone=row.time_zone,
-            capacity=row.capacity,
-            booked_count=row.booked_count,
-            # (None when a list left a column out: nothing reads it then.)
-            remaining=(
-                None
-                if row.capacity is None or row.booked_count is None
-                else row.capacity - row.booked_count
-            ),
-            status=row.status,
-            created_at=row.created_at,
-            _model=row,
-        )
+        return SLOT_MAP.from_row(row)
 
     @strawberry.field(description="Who runs it.")
     @batched(_slot_staff)
@@ -592,7 +487,11 @@ class BookingSlot(Node):
         return (await _slot_staff(info.context, [self]))[0]
 
     @strawberry.field(description="STAFF/ADMIN only: customers see counts, not people.")
-    @batched(_slot_bookings, planned=_BOOKINGS_OF_SLOT, written=_BOOKING_WITH_CUSTOMER_ROW)
+    @batched(
+        _slot_bookings,
+        planned=_BOOKINGS_OF_SLOT,
+        written=lambda: _row_forms().booking_with_customer,
+    )
     async def bookings(
         self,
         info: Info,
@@ -617,17 +516,7 @@ class Booking(Node):
 
     @classmethod
     def from_model(cls, row: models.Booking | Row[Any], user: User | None = None) -> Booking:
-        pk, customer_name, notes, status, created_at, updated_at = _booking_attributes(row)
-        return _new_booking(
-            id=strawberry.ID(ids.encode("Booking", pk)),
-            customer_name=customer_name,
-            notes=notes,
-            status=status,
-            created_at=created_at,
-            updated_at=updated_at,
-            _model=row,
-            _user=user,
-        )
+        return BOOKING_MAP.from_row(row, _user=user)
 
     @strawberry.field
     @batched(_booking_slots)
@@ -640,7 +529,7 @@ class Booking(Node):
         return (await _booking_users(info.context, [self]))[0]
 
     @strawberry.field(description="This booking's history, newest first.")
-    @batched(_booking_records, planned=_RECORDS_OF_BOOKING, written=_RECORD_ROW)
+    @batched(_booking_records, planned=_RECORDS_OF_BOOKING, written=lambda: _row_forms().record)
     async def records(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Record]:
@@ -657,14 +546,7 @@ class Record(Node):
 
     @classmethod
     def from_model(cls, row: models.Record | Row[Any]) -> Record:
-        pk, kind, note, created_at = _record_attributes(row)
-        return _new_record(
-            id=strawberry.ID(ids.encode("Record", pk)),
-            kind=kind,
-            note=note,
-            created_at=created_at,
-            _model=row,
-        )
+        return RECORD_MAP.from_row(row)
 
     @strawberry.field(description="Who did it.")
     @batched(_record_actors)
@@ -697,18 +579,71 @@ class Record(Node):
         return (await _record_to_slot(info.context, [self]))[0]
 
 
-# Built by the thousand per nested read: see construct.py.
-_new_user = constructor(User)
-_new_slot = constructor(BookingSlot)
-_new_booking = constructor(Booking)
-_new_record = constructor(Record)
+def _remaining(capacity: int | None, booked_count: int | None) -> int | None:
+    # (None when a list left a column out: nothing reads it then.)
+    return None if capacity is None or booked_count is None else capacity - booked_count
+
+
+# Each node type mapped onto its table once (engine.NodeMap): its plain fields are its
+# columns; anything else is declared here, or the type is refused at import.
+USER_MAP = NodeMap(User, models.User, encode=ids.encode, reads={"email": ["email"]})
+SLOT_MAP = NodeMap(
+    BookingSlot,
+    models.BookingSlot,
+    encode=ids.encode,
+    derived={"remaining": Derived(("capacity", "booked_count"), _remaining)},
+    reads={"staff": ["staff_id"]},
+    kept=["starts_at"],  # the list's order and cursor
+)
+BOOKING_MAP = NodeMap(
+    Booking,
+    models.Booking,
+    encode=ids.encode,
+    kept=["slot_id", "user_id"],  # parents' keys
+)
+RECORD_MAP = NodeMap(
+    Record,
+    models.Record,
+    encode=ids.encode,
+    reads={
+        "actor": ["actor_id"],
+        "user": ["user_id"],
+        "booking": ["booking_id"],
+        "slot": ["slot_id"],
+        "from_slot": ["from_slot_id"],
+        "to_slot": ["to_slot_id"],
+    },
+)
+
+
+def _booking_position(column: str) -> int:
+    return column_position(models.Booking, column)
+
+
+def _customer_position(column: str) -> int:
+    return column_position(models.Booking, column, joined=USER_COLUMNS)
+
+
+def _record_position(column: str) -> int:
+    return column_position(models.Record, column)
+
+
+_ROW_NAMES = {
+    "_Cursor": Cursor,
+    **USER_MAP.row_namespace(),
+    **BOOKING_MAP.row_namespace(),
+    **RECORD_MAP.row_namespace(),
+}
+_BOOKING_COLUMNS = BOOKING_MAP.row_expressions(_booking_position)
+_CUSTOMER_COLUMNS = USER_MAP.row_expressions(_customer_position)
+_RECORD_COLUMNS = RECORD_MAP.row_expressions(_record_position)
 
 
 # A page's row -> its node and edge, built inline (construct.rows_builder): a slot's 10 pages of
-# 10 bookings in Q-small of bench/ build 300 objects.
-_EDGE: Built = ("edge", Edge, {"node": "node", "_row": "r", "_cursor_of": "_cursor_of"})
-_EDGE_NAMES = {"_encode": ids.encode, "_cursor_of": id_cursor}
-_CUSTOMER_OF_ROW: Built = (
+# 10 bookings in Q-small of bench/ build 300 objects. With the engine off, by the classes.
+_EDGE = Built("edge", Edge, {"node": "node", "_row": "r", "_cursor_of": "_cursor_of"})
+_EDGE_NAMES = {**_ROW_NAMES, "_cursor_of": id_cursor}
+_CUSTOMER_OF_ROW = Built(
     "user",
     User,
     # (`_model` as Customer.of makes it, without the call)
@@ -717,17 +652,41 @@ _CUSTOMER_OF_ROW: Built = (
 
 
 def _booking_of(user: str) -> Built:
-    return ("node", Booking, {**_BOOKING_COLUMNS, "_model": "r", "_user": user})
+    return Built("node", Booking, {**_BOOKING_COLUMNS, "_model": "r", "_user": user})
 
 
-_booking_edges = rows_builder("booking_edges", [_booking_of("None"), _EDGE], _EDGE_NAMES)
-_booking_edges_with_users = rows_builder(
-    "booking_edges_with_users",
-    [_CUSTOMER_OF_ROW, _booking_of("user"), _EDGE],
-    {**_EDGE_NAMES, "_tuple": tuple.__new__, "_Customer": Customer},
+def _edges_by_class(rows: Sequence[Any], node: Callable[[Any], Any]) -> list[Any]:
+    return [Edge(node=node(r), _row=r, _cursor_of=id_cursor) for r in rows]
+
+
+def _switched(
+    fast: Callable[[Sequence[Any]], list[Any]], node: Callable[[Any], Any]
+) -> Callable[[Sequence[Any]], list[Any]]:
+    """The generated builder, or the classes' constructors when the engine is off."""
+
+    def build(rows: Sequence[Any]) -> list[Any]:
+        return fast(rows) if engine_enabled() else _edges_by_class(rows, node)
+
+    return build
+
+
+_booking_edges = _switched(
+    rows_builder("booking_edges", [_booking_of("None"), _EDGE], _EDGE_NAMES),
+    Booking.from_model,
 )
-_record_edges = rows_builder(
-    "record_edges",
-    [("node", Record, {**_RECORD_COLUMNS, "_model": "r"}), _EDGE],
-    _EDGE_NAMES,
+_booking_edges_with_users = _switched(
+    rows_builder(
+        "booking_edges_with_users",
+        [_CUSTOMER_OF_ROW, _booking_of("user"), _EDGE],
+        {**_EDGE_NAMES, "_tuple": tuple.__new__, "_Customer": Customer},
+    ),
+    lambda r: Booking.from_model(r, User.from_model(customer_of(r))),
+)
+_record_edges = _switched(
+    rows_builder(
+        "record_edges",
+        [Built("node", Record, {**_RECORD_COLUMNS, "_model": "r"}), _EDGE],
+        _EDGE_NAMES,
+    ),
+    Record.from_model,
 )
