@@ -31,6 +31,8 @@ class User(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # IANA name of where the person is (their calendar and reminders' clock).
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     # Written into access tokens as `ver`; a password change bumps it, so every access token
     # issued before the change stops working at once (no clock granularity involved).
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

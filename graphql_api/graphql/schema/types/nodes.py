@@ -428,6 +428,9 @@ class User(Node):
     full_name: str
     role: Role
     created_at: datetime
+    time_zone: str = strawberry.field(
+        description="IANA name of where the person is; UTC unless set."
+    )
     # An ORM entity, a plain row of the users table (root list) or a JOINed customer.
     _model: strawberry.Private[Any]
     # The account that just proved who it is (AuthPayload.user): its owner, with or without
