@@ -16,6 +16,8 @@ from graphql_api import models
 from graphql_api.engine import Built, Derived, NodeMap, rows_builder, set_engine_enabled
 from graphql_api.graphql.schema import ids
 from graphql_api.graphql.schema.types import nodes
+from graphql_api.models import Role
+from tests.helpers import Api
 
 
 @strawberry.type(name="BookingWithSlotId")
@@ -129,3 +131,31 @@ def test_from_row_builds_what_the_class_builds_with_the_engine_on_and_off() -> N
     assert type(fast) is type(plain) is nodes.BookingSlot
     assert fast.remaining == 6 and fast.title == "Yoga"
     assert fast.id == ids.encode("BookingSlot", 3)
+
+
+async def test_a_new_plain_field_is_answered_everywhere_the_type_is(api: Api) -> None:
+    """User.timeZone (added as the model, the migration and the type's field only): the
+    viewer, a root list, and a slot's JOINed customers, on a written page and on a built one."""
+    staff = await api.user(Role.STAFF)
+    customer = await api.user()
+    async with api.db.write() as session, session.begin():
+        row = await session.get(models.User, customer.id)
+        assert row is not None and row.time_zone == "UTC"  # the column's default
+        row.time_zone = "Europe/Berlin"
+    slot = await api.create_slot(staff)
+    (await api.book(customer, slot["id"])).ok()
+    me = (await api.gql("{ me { timeZone } }", token=customer.token)).ok()
+    assert me == {"me": {"timeZone": "Europe/Berlin"}}
+    admin = await api.user(Role.ADMIN)
+    users = (await api.gql("{ users { edges { node { timeZone } } } }", token=admin.token)).ok()
+    assert {e["node"]["timeZone"] for e in users["users"]["edges"]} == {"UTC", "Europe/Berlin"}
+    for extra in ("", "totalCount"):  # written from the rows / built as objects
+        query = (
+            "query($id: ID!) { slot(id: $id) { bookings { "
+            + extra
+            + " edges { node { user { timeZone fullName } } } } } }"
+        )
+        for _ in range(2):  # planned, then from the kept plan
+            answer = (await api.gql(query, {"id": slot["id"]}, token=staff.token)).ok()
+            (edge,) = answer["slot"]["bookings"]["edges"]
+            assert edge["node"]["user"]["timeZone"] == "Europe/Berlin"
