@@ -56,17 +56,14 @@ class Cursor:
 
 
 class PageRequest(NamedTuple):
-    """A page to read. A named tuple, not a dataclass: it is a part of the page loaders' keys,
-    hashed a few times per parent, and a tuple's hash is C (a frozen dataclass's is a Python
-    call: ~40 per bench/ Q-small request, ~2,200 per Q-large). A page after a cursor still
-    hashes its Cursor in Python, as a status filter does its enum."""
+    """A page to read: a part of the page loaders' keys (a named tuple: hashed in C, a few
+    times per parent)."""
 
     first: int
     after: Cursor | None
     # Read one row past the page, whose presence says there is a next page (`hasNextPage`).
-    # Off when the query reads no `pageInfo` of the connection (graphql/types/nodes.py): one
-    # row fewer per page (a tenth of a slot's bookings in bench/'s Q-small), and has_next is
-    # then False whatever follows. A part of the loaders' keys, as every field here is.
+    # Off when the query reads no `pageInfo` of the connection (the probe row, see
+    # docs/ARCHITECTURE.md): has_next is then False whatever follows.
     probe: bool = True
 
     @classmethod

@@ -1,10 +1,8 @@
 """A DataLoader with one future per batch instead of one per key.
 
 Strawberry's DataLoader gives every key its own future, cache entry, task record and done
-callback, and `load_many` gathers those futures: ~20 Python calls per key. The executor asks
-for a whole level at once (`load_many` of every parent's key), so that per-key machinery was
-most of a loader's cost: a slot list's 10 bookings pages, 50 staff and 500 records pages in
-bench/'s Q-large.
+callback; the executor asks for a whole level at once (`load_many` of every parent's key), so
+one future per batch is all it needs.
 
 Here a batch is the keys asked for while it was gathering and one future for all their values
 (`load_many` waits on it; `load` gives each caller a future of its own, for gathering);

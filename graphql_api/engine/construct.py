@@ -1,10 +1,9 @@
 """Constructors for the object types a nested read builds by the thousand.
 
 `Booking(id=..., customer_name=..., ...)` goes through `type.__call__`, which on CPython 3.11
-packs the keyword arguments into a dict for the dataclass `__init__` and unpacks them again:
-~1.35 µs per `Booking` here, against ~0.63 µs for a plain function doing what that `__init__`
-does (`object.__new__`, then each field assigned in the same order, so instances keep sharing
-their attribute keys). Q-large builds ~5,500 nodes and edges; Q-small ~330.
+packs the keyword arguments into a dict for the dataclass `__init__` and unpacks them again; a
+plain function doing what that `__init__` does (`object.__new__`, then each field assigned in
+the same order, so instances keep sharing their attribute keys) is about twice as fast.
 
 `constructor(cls)` generates that function from the dataclass's fields, for classes whose
 construction is nothing more: the `__init__` dataclasses generated, no `__new__`,
@@ -75,7 +74,7 @@ def rows_builder(
     """A function `rows -> [the last object built from each row]`, building every object of
     `objects` per row as `constructor(cls)` would (same refusals, fields assigned in the same
     order), inline in one loop: no call per object (a slot's bookings page builds a User, a
-    Booking and an Edge per row; by the constructors that was ~4 µs a row, a third of it calls).
+    Booking and an Edge per row).
     Expressions come from the caller's own code (column positions, names), never from input."""
     if not objects:
         raise TypeError("rows_builder needs at least one object")

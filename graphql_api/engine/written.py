@@ -4,9 +4,7 @@ The executor completes a nested page level by level: each row of a slot's bookin
 becomes a Booking, its customer (a User) and an Edge (types/construct.py), and those objects
 are then read again, one level at a time, into the answer's dicts (plans.row_builder). When
 the subtree under a page reads nothing but what the page holds, the objects are not needed:
-`page_writer` generates one loop that writes each page's connection straight from its rows
-(bench/'s Q-small writes 100 such rows: its main-thread CPU per request went 0.655 -> 0.460 ms
-in-process; Q-large writes 1,500 records rows).
+`page_writer` generates one loop that writes each page's connection straight from its rows.
 
 What qualifies: `edges { cursor node { ... } }` and `pageInfo { hasNextPage hasPreviousPage
 startCursor endCursor }` (aliases and `__typename` anywhere), where the node reads only plain

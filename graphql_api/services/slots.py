@@ -43,8 +43,7 @@ class SlotFilter:
 
 
 # The list and count statements are built once per filter shape (which filters are set, and
-# whether a cursor is given) with the values as bind parameters: building and cache-keying a
-# SELECT per request was ~2% of a small nested query (bench/ Q-small).
+# whether a cursor is given), the values as bind parameters.
 _Shape = tuple[bool, bool, bool, bool, bool, bool]
 
 

@@ -106,11 +106,8 @@ class Context(BaseContext):
         """Forget what this operation loaded, once it is answered.
 
         Whatever still refers to this context after the operation (an error's traceback, a
-        reference cycle, a WebSocket between operations) then holds no rows: before the executor
-        stopped being a cycle (FastExecutor.__init__), every row a request loaded (~13,000
-        objects for bench/'s Q-large) waited for the cycle collector, 0.5 s passes every ~50
-        requests. Over a WebSocket the next operation gets fresh loaders, and with them fresh
-        data."""
+        reference cycle, a WebSocket between operations) then holds no rows. Over a WebSocket
+        the next operation gets fresh loaders, and with them fresh data."""
         loaders, self._loaders = self._loaders, None
         if loaders is not None:
             loaders.clear()

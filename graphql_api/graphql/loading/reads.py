@@ -2,8 +2,8 @@
 
 On SQLite every read of an operation (the viewer, root lists, every loader batch) shares one
 connection that runs without BEGIN, each statement its own transaction: a fresh connection
-per batch costs a pool checkout, BEGIN and ROLLBACK, each a round trip to aiosqlite's thread
-(~1 ms per batch measured, three batches in a small nested query). Batches take turns on it;
+per batch would cost a pool checkout, BEGIN and ROLLBACK, each a round trip to aiosqlite's
+thread (docs/PERFORMANCE.md). Batches take turns on it;
 on SQLite they could not overlap much anyway. Without BEGIN a read sees every commit made
 before it, so a mutation's answer (read after its write transaction) is never stale.
 

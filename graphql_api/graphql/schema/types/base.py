@@ -58,8 +58,7 @@ class Node:
     id: strawberry.ID
 
 
-# Cursors are encoded only when selected: most queries select few of them (Q-large in bench/
-# selects 50 of ~16,000).
+# Cursors are encoded only when selected.
 def _row_cursor(info: PageInfo, row: object | None) -> str | None:
     return None if row is None else info._cursor_of(row).encode()
 

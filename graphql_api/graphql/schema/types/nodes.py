@@ -196,7 +196,7 @@ async def _children(
     has_previous = page.after is not None
     if write is not None:
         return write([overfetched(rows, page) for rows in pages_rows], has_previous)
-    # The count's key made only if `totalCount` is asked for (550 parents in bench/'s Q-large).
+    # The count's key made only if `totalCount` is asked for.
     count_of = partial(_child_count, counts, status)
     out: list[Connection[N]] = []
     add = out.append
@@ -365,8 +365,7 @@ async def _booking_users(context: Context, bookings: Sequence[Booking]) -> list[
     through the user loader."""
     missing = [booking._model.user_id for booking in bookings if booking._user is None]
     loaded = iter(await _users(context, missing) if missing else ())
-    # (No None among them, as for _booking_slots; `None not in` would call User.__eq__ for
-    # each, 100 calls per Q-small in bench/.)
+    # (No None among them, as for _booking_slots.)
     found = [booking._user if booking._user is not None else next(loaded) for booking in bookings]
     return cast(list[User], found)
 
@@ -642,8 +641,8 @@ _CUSTOMER_COLUMNS = USER_MAP.row_expressions(_customer_position)
 _RECORD_COLUMNS = RECORD_MAP.row_expressions(_record_position)
 
 
-# A page's row -> its node and edge, built inline (construct.rows_builder): a slot's 10 pages of
-# 10 bookings in Q-small of bench/ build 300 objects. With the engine off, by the classes.
+# A page's row -> its node and edge, built inline (engine.rows_builder); with the engine off,
+# by the classes.
 _EDGE = Built("edge", Edge, {"node": "node", "_row": "r", "_cursor_of": "_cursor_of"})
 _EDGE_NAMES = {**_ROW_NAMES, "_cursor_of": id_cursor}
 _CUSTOMER_OF_ROW = Built(
