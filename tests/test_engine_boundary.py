@@ -13,8 +13,14 @@ import graphql_api.engine
 PACKAGE = Path(graphql_api.engine.__file__).resolve().parent.parent
 ENGINE = PACKAGE / "engine"
 ENGINE_MODULES = {f"graphql_api.engine.{path.stem}" for path in ENGINE.glob("*.py")}
-# What the engine may use of the product: its own modules, and two small utilities.
-ENGINE_MAY_IMPORT = ("graphql_api.engine", "graphql_api.lru", "graphql_api.db")
+# What the engine may use of the product: its own modules, two small utilities, and the
+# registry of the libraries' private APIs it reads.
+ENGINE_MAY_IMPORT = (
+    "graphql_api.engine",
+    "graphql_api.lru",
+    "graphql_api.db",
+    "graphql_api.compat",
+)
 
 
 def _imports(path: Path) -> set[str]:

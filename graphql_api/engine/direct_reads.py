@@ -20,22 +20,30 @@ unlabelled expression (`count(*)`) a positional one; read those by position.
 
 from __future__ import annotations
 
-import logging
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Enum, Select, event
+from sqlalchemy import Enum, Label, Null, Select, String, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
-from sqlalchemy.sql import sqltypes
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import Label, Null
 from sqlalchemy.types import TypeEngine
-from sqlalchemy.util import await_
 
+from graphql_api.compat import (
+    SQLCompiler,
+    as_sqlalchemy_error,
+    await_,
+    computed_at_execution,
+    driver_module,
+    enum_lookup,
+    expanded_state,
+    has_cursor_listeners,
+    is_disconnect,
+    logs_statements,
+    renders_literal_values,
+    statement_binds,
+)
 from graphql_api.db import SQLITE_AUTOCOMMIT
 from graphql_api.engine.codegen import generate
 from graphql_api.engine.switch import enabled as engine_enabled
@@ -60,7 +68,7 @@ class _Prepared:
         # Bind processors of the statement's own parameters (the expanded state of a
         # construct_expanded_state() has those of expanded IN lists only).
         self.binds: dict[str, Callable[[Any], Any]] = {}
-        for name, bind in compiled.binds.items():
+        for name, bind in statement_binds(compiled).items():
             to_db = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if to_db is not None:
                 self.binds[name] = to_db
@@ -99,7 +107,7 @@ class _Prepared:
         """`parameters` the way SQLAlchemy's execution makes them, every time."""
         # Unescaped names, as SQLAlchemy's own execution uses (a bind named `a.b` would
         # otherwise come back under an escaped key).
-        expanded = self.compiled.construct_expanded_state(dict(params), escape_names=False)
+        expanded = expanded_state(self.compiled, params)
         processors = {**self.binds, **expanded.processors} if expanded.processors else self.binds
         values = expanded.parameters
         assert expanded.positiontup is not None  # SQLite's qmark style
@@ -135,7 +143,8 @@ def _layout(prepared: _Prepared, params: Mapping[str, Any]) -> _Layout:
     ours, not made per execution). _UNCACHED when SQLAlchemy processed one of ours or could not
     render it, or the statement renders values into its text (literal_execute): then every call
     expands."""
-    if prepared.compiled.literal_execute_params:
+    compiled = prepared.compiled
+    if renders_literal_values(compiled):
         # Values rendered into the text: a type's literal rendering might turn a marker into
         # text without failing, and the text would then be kept. Such statements expand.
         return _UNCACHED
@@ -146,7 +155,7 @@ def _layout(prepared: _Prepared, params: Mapping[str, Any]) -> _Layout:
         for name, value in params.items()
     }
     try:
-        expanded = prepared.compiled.construct_expanded_state(markers, escape_names=False)
+        expanded = expanded_state(compiled, markers)
     except Exception:  # rendering a literal value it cannot (a marker is not an int)
         return _UNCACHED
     processors = (
@@ -154,14 +163,15 @@ def _layout(prepared: _Prepared, params: Mapping[str, Any]) -> _Layout:
     )
     if expanded.positiontup is None:
         return _UNCACHED
+    own_binds = statement_binds(compiled)
     places: list[tuple[str, int, Any]] = []
     for name in expanded.positiontup:
         marker = expanded.parameters[name]
         if type(marker) is _Marker:
             places.append((marker.name, marker.index, processors.get(name)))
             continue
-        own = prepared.compiled.binds.get(name)
-        if name in params or own is None or own.callable is not None:
+        own = own_binds.get(name)
+        if name in params or own is None or computed_at_execution(own):
             return _UNCACHED  # a value SQLAlchemy made of ours, or one made at each execution
         # The statement's own fixed value (the OFFSET 0 SQLite's LIMIT comes with): the same
         # in every execution of this compiled statement.
@@ -175,8 +185,8 @@ def _result_processor(impl: TypeEngine[Any], dialect: Dialect) -> Callable[[Any]
     members (None included) directly: SQLAlchemy's processor is three calls deep per value,
     ~17% of converting a slot's bookings page. An unknown value raises KeyError, a LookupError
     as SQLAlchemy's would be."""
-    if isinstance(impl, Enum) and sqltypes.String.result_processor(impl, dialect, None) is None:
-        lookup: Mapping[Any, Any] | None = getattr(impl, "_object_lookup", None)
+    if isinstance(impl, Enum) and String.result_processor(impl, dialect, None) is None:
+        lookup = enum_lookup(impl)
         if lookup is not None and None in lookup:
             return lookup.__getitem__
     return impl.result_processor(dialect, None)
@@ -264,10 +274,9 @@ def _direct(reader: Reader) -> bool:
     if not engine_enabled():
         return False
     engine = reader.sync_engine
-    dispatch = engine.dispatch
-    if dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+    if has_cursor_listeners(engine):
         return False
-    if engine.logger.isEnabledFor(logging.INFO):  # DB_ECHO: SQLAlchemy logs what it executes
+    if logs_statements(engine):  # DB_ECHO: SQLAlchemy logs what it executes
         return False
     connection = reader.sync_connection
     if connection is None:  # not started: SQLAlchemy's path starts it
@@ -319,17 +328,15 @@ async def _as_sqlalchemy_error(
     aiosqlite reports a closed connection as ValueError, which SQLAlchemy's adapter turns into
     OperationalError("no active connection")."""
     dialect = reader.dialect
-    dbapi = dialect.loaded_dbapi
+    dbapi = driver_module(dialect)
     if not isinstance(error, dbapi.Error):
         if not isinstance(error, ValueError):
             return error  # not the driver's (cancellation, a bug): as it is
         error = dbapi.OperationalError(f"no active connection: {error}")
-    lost = dialect.is_disconnect(error, None, None)
+    lost = is_disconnect(dialect, error)
     if lost:
         await reader.invalidate()
-    return DBAPIError.instance(
-        sql, positional, error, dbapi.Error, connection_invalidated=lost, dialect=dialect
-    )
+    return as_sqlalchemy_error(sql, positional, error, dialect, connection_invalidated=lost)
 
 
 def watch_statements(engine: AsyncEngine, seen: Callable[[str], None]) -> Callable[[], None]:

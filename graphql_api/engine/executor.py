@@ -36,6 +36,7 @@ from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    Executor,
     GraphQLEnumType,
     GraphQLField,
     GraphQLList,
@@ -46,16 +47,21 @@ from graphql import (
     is_leaf_type,
     is_object_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
-from graphql.execution.executor import Executor
 from graphql.execution.values import get_argument_values
-from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
-from graphql.type.definition import GraphQLResolveInfoHelpers
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.arguments import convert_arguments
+from graphql.pyutils import AwaitableOrValue, Path, Undefined
 from strawberry.types.field import StrawberryField
 
+from graphql_api.compat import (
+    FieldDetailsList,
+    GraphQLResolveInfoHelpers,
+    GroupedFieldSet,
+    StrawberryGraphQLCoreExecutionContext,
+    convert_field_arguments,
+    gather_with_cancel,
+    resolver_function,
+    resolves_by_getattr,
+    strawberry_definition,
+)
 from graphql_api.engine.batching import (
     batch_resolver_of,
     planned_arguments_of,
@@ -122,18 +128,8 @@ class _AsyncWork:
 
 
 def _strawberry_field(field_def: GraphQLField) -> StrawberryField | None:
-    found = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    found = strawberry_definition(field_def)
     return found if isinstance(found, StrawberryField) else None
-
-
-def _is_plain_attribute(field_def: GraphQLField, strawberry_field: StrawberryField) -> bool:
-    """Strawberry resolves a field without a resolver with `getattr(source, python_name)`
-    and nothing else (no arguments, permissions or field extensions run for it)."""
-    return (
-        strawberry_field.is_basic_field
-        and bool(getattr(field_def.resolve, "_is_default", False))
-        and strawberry_field.default_resolver is getattr
-    )
 
 
 def _leaf_column(
@@ -220,15 +216,17 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         strawberry_field = _strawberry_field(field_def) if field_def else None
         if field_def is None or strawberry_field is None:
             raise _Unplannable(None, label)  # introspection
-        if _is_plain_attribute(field_def, strawberry_field):
+        # Strawberry resolves a field without a resolver with `getattr(source, python_name)`
+        # and nothing else (no arguments, permissions or field extensions run for it).
+        if resolves_by_getattr(field_def, strawberry_field):
             leaf = _leaf_column(field_def, strawberry_field)
             if leaf is not None:
                 return (key, *leaf)
             shape = self._plan_shape(field_def.type, details, label)
             name = strawberry_field.python_name
             return Selection(key, name, None, {}, shape)
-        resolver = strawberry_field.base_resolver
-        batch = batch_resolver_of(resolver.wrapped_func) if resolver else None
+        resolver = resolver_function(strawberry_field)
+        batch = batch_resolver_of(resolver) if resolver is not None else None
         root = self._is_root(parent_type)
         if batch is None or resolver is None:
             raise _Unplannable(None if root else FallbackReason.NO_BATCH_FORM, label)
@@ -239,12 +237,12 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         arguments = self._arguments(field_def, strawberry_field, details)
         shape = self._plan_shape(field_def.type, details, label)
         page = _is_page(field_def.type)
-        planned = planned_arguments_of(resolver.wrapped_func)
+        planned = planned_arguments_of(resolver)
         if planned is not None:  # once per plan, kept with it across requests
             arguments.update(planned(_fields_read(shape)))
         elif page:
             self._noted.append(FieldFallback(label, FallbackReason.ALL_COLUMNS))
-        form = written_form_of(resolver.wrapped_func)
+        form = written_form_of(resolver)
         write = page_writer(shape, form) if form is not None else None
         if write is not None:
             arguments["write"] = write  # (Selection.written)
@@ -272,13 +270,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             first.fragment_variable_values,
             self.hide_suggestions,
         )
-        strawberry_schema = self.schema._strawberry_schema  # type: ignore[attr-defined]
-        return convert_arguments(
-            raw,
-            strawberry_field.arguments,
-            scalar_registry=strawberry_schema.schema_converter.scalar_registry,
-            config=strawberry_schema.config,
-        )
+        return convert_field_arguments(self.schema, raw, strawberry_field.arguments)
 
     def _planned(self, parent_type: GraphQLObjectType, key: str, details: FieldDetailsList) -> Any:
         """`_plan_field`, memoised per request on the identity of `details` (graphql-core's

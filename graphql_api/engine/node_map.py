@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
+from graphql_api.compat import resolver_function
 from graphql_api.engine.batching import FieldsRead
 from graphql_api.engine.codegen import generate
 from graphql_api.engine.switch import enabled as engine_enabled
@@ -69,8 +70,8 @@ class NodeMap(Generic[T]):
         derived = dict(derived or {})
         # Private fields are named `_name` (Strawberry lists them too until the schema is built).
         public_fields = [f for f in definition.fields if not f.python_name.startswith("_")]
-        plain = [f.python_name for f in public_fields if f.base_resolver is None]
-        resolved = {f.python_name for f in public_fields if f.base_resolver is not None}
+        plain = [f.python_name for f in public_fields if resolver_function(f) is None]
+        resolved = {f.python_name for f in public_fields if resolver_function(f) is not None}
         self.fields: tuple[MappedField, ...] = tuple(
             self._map(name, derived) for name in plain if name != "id"
         )

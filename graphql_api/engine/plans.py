@@ -14,9 +14,14 @@ from typing import Any
 
 from graphql import GraphQLEnumType, GraphQLObjectType, GraphQLScalarType
 from graphql.pyutils import Undefined
-from graphql.type.scalars import serialize_boolean, serialize_id, serialize_string
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from graphql_api.compat import (
+    enum_class,
+    serialize_boolean,
+    serialize_id,
+    serialize_string,
+    strawberry_classes,
+)
 from graphql_api.engine.batching import BatchResolver
 from graphql_api.engine.codegen import generate
 from graphql_api.lru import LRU
@@ -87,13 +92,7 @@ def exact_classes(object_type: GraphQLObjectType) -> tuple[type, ...]:
     such as `BookingEdge` the generic `Edge`). Strawberry's is_type_of accepts an instance of
     them unless it was `strawberry.cast` to another type, which this API never does; checking
     the class is ~10x cheaper per object than the call (3,000 objects per bench/ Q-large)."""
-    definition = object_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    origin = getattr(definition, "origin", None)
-    if not isinstance(origin, type):
-        return ()
-    concrete_of = getattr(definition, "concrete_of", None)
-    generic = getattr(concrete_of, "origin", None)
-    return (origin, generic) if isinstance(generic, type) else (origin,)
+    return strawberry_classes(object_type)
 
 
 def output_coercion(leaf_type: GraphQLScalarType | GraphQLEnumType) -> Callable[[Any], Any]:
@@ -104,8 +103,8 @@ def output_coercion(leaf_type: GraphQLScalarType | GraphQLEnumType) -> Callable[
     coerce = _enum_names.get(leaf_type)
     if coerce is None:
         original = leaf_type.coerce_output_value
-        wrapped = getattr(leaf_type, "wrapped_cls", None)
-        if not (isinstance(wrapped, type) and issubclass(wrapped, Enum)):
+        wrapped = enum_class(leaf_type)
+        if wrapped is None:
             return original
         names = {member: original(member) for member in wrapped}
 

@@ -23,12 +23,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from graphql import DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema, execute
-from graphql.execution.executor import Executor
-from strawberry.execution import optimized_is_awaitable
+from graphql import DocumentNode, ExecutionResult, Executor, GraphQLError, GraphQLSchema, execute
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from graphql_api.compat import optimized_is_awaitable, provided_operation_name
 from graphql_api.lru import LRU
 
 # Strawberry's (typed as a plain predicate there).
@@ -105,7 +104,7 @@ class PreparedQueries(LRU[tuple[str, str | None], Prepared]):
                     and not ctx.pre_execution_errors
                     and ctx.operation_type is OperationType.QUERY
                 ):
-                    provided: str | None = ctx._provided_operation_name
+                    provided = provided_operation_name(ctx)
                     store.put(
                         (ctx.query, provided), Prepared(ctx.graphql_document, ctx.operation_name)
                     )

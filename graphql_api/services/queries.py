@@ -27,8 +27,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import InstrumentedAttribute, configure_mappers, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict
 
+from graphql_api import compat
+from graphql_api.compat import instance_dict
 from graphql_api.db import Base
 from graphql_api.engine import NULL_COLUMNS_UNSENT, read_rows
 from graphql_api.engine import Reader as Reader
@@ -72,7 +73,7 @@ def _instance_maker(model: type[Base]) -> Callable[[], Base]:
     them on first use, new_instance() does not (a fresh process's first by-id load would meet
     unconfigured attributes). Every model is mapped at import, before any read."""
     configure_mappers()
-    return inspect(model).class_manager.new_instance
+    return compat.instance_factory(model)
 
 
 @cache

@@ -17,6 +17,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from graphql_api import compat
 from graphql_api.config import Settings
 from graphql_api.engine import FastExecutor, PreparedQueries, Refuses
 from graphql_api.graphql.schema.mutations import Mutation
@@ -52,7 +53,6 @@ _SECRET_ARGUMENTS = frozenset(
 
 
 def _tracing_extension() -> Any:
-    from strawberry.extensions import LifecycleStep
     from strawberry.extensions.tracing import OpenTelemetryExtension
 
     class RedactedOpenTelemetry(OpenTelemetryExtension):
@@ -62,7 +62,7 @@ def _tracing_extension() -> Any:
         def on_operation(self) -> Generator[None, None, None]:
             steps = super().on_operation()
             next(steps)
-            span = self._span_holder.get(LifecycleStep.OPERATION)
+            span = compat.operation_span(self)
             if span is not None:
                 span.set_attribute("query", "<redacted>")
             yield

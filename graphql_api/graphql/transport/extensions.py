@@ -11,9 +11,10 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from graphql_api import compat
+from graphql_api.compat import CannotGetOperationTypeError, InvalidOperationTypeError
 from graphql_api.errors import DomainError, InvalidToken, QueryTooComplex
 from graphql_api.graphql.loading.context import Context
 from graphql_api.graphql.transport import limits, variables
@@ -49,7 +50,7 @@ def document_limits_extension(settings_limits: limits.DocumentLimits) -> type[Sc
                 )
                 if refused is None:
                     nulled = variables.null_where_required(
-                        ctx.schema._schema,
+                        compat.graphql_core_schema(ctx.schema),
                         ctx.graphql_document,
                         ctx.operation_name,
                         ctx.variables or {},

@@ -8,7 +8,6 @@ from dataclasses import replace
 from typing import Any
 
 import orjson
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from fastapi import Response
 from fastapi.responses import HTMLResponse
 from starlette.requests import HTTPConnection, Request
@@ -18,10 +17,11 @@ from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
-from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
+from graphql_api import compat
+from graphql_api.compat import AsyncHTTPRequestAdapter, HTTPException, InvalidOperationTypeError
 from graphql_api.engine import run_prepared
 from graphql_api.graphiql import graphiql_response
 from graphql_api.graphql.loading.context import Context
@@ -140,7 +140,7 @@ class BookingRouter(GraphQLRouter[Context, None]):
         content_type = request.headers.get("content-type", "")
         if content_type.partition(";")[0].strip().lower() != JSON:
             return None
-        if self._get_stream_transport_from_headers(request.headers) is not None:
+        if compat.requests_streaming(self, request.headers):
             return None
         try:
             body = self.decode_json(await request.body())
@@ -151,7 +151,7 @@ class BookingRouter(GraphQLRouter[Context, None]):
             return None
         document, variables = found
         result: Any = await run_prepared(
-            schema._schema,
+            compat.graphql_core_schema(schema),
             document,
             variables,
             context,

@@ -14,13 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import GraphQLError
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
-from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
-from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 
+from graphql_api.compat import (
+    BaseGraphQLTransportWSHandler,
+    BaseGraphQLWSHandler,
+    StartMessage,
+    SubscribeMessage,
+)
 from graphql_api.graphql.transport.apq import NOT_REGISTERED, PersistedQueries, refused
 
 
