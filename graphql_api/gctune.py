@@ -1,5 +1,5 @@
-"""The garbage collector's settings for a serving process (graphql_api/asgi.py; bench/ uses the
-same so it measures what production runs).
+"""The garbage collector's settings for a serving process (graphql_api/asgi.py; the benchmark
+uses the same, so it measures what production runs).
 
 A response builds thousands of short-lived objects (rows, nodes, GraphQL values): the start-up
 heap is frozen and young objects are collected less often than Python's defaults; the young

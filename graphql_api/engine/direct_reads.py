@@ -1,13 +1,12 @@
 """Read statements in one round trip on SQLite's driver connection.
 
 SQLAlchemy's execute path (execution context, cursor wrapper, result object, a row processor
-per column) plus aiosqlite's three hand-offs to its thread (execute, fetchall, close) cost
-~0.25 ms per statement on the nested reads, most of a small query's SQL time (measured:
-a slot's 100 bookings with their customers, 0.64 ms through `connection.execute(...).all()`,
-0.47 ms here). On SQLite with an uninstrumented engine, `rows` sends the same compiled
-statement, with the same bind and result processing, through `aiosqlite`'s `execute_fetchall`
-(one hand-off) and returns named tuples; a statement that opts in (NULL_COLUMNS_UNSENT) is sent
-without its `NULL AS name` columns, which come back as None all the same.
+per column) plus aiosqlite's three hand-offs to its thread (execute, fetchall, close) are most
+of a small query's SQL time. On SQLite with an uninstrumented engine, `rows` sends the same
+compiled statement, with the same bind and result processing, through `aiosqlite`'s
+`execute_fetchall` (one hand-off) and returns named tuples; a statement that opts in
+(NULL_COLUMNS_UNSENT) is sent without its `NULL AS name` columns, which come back as None all
+the same.
 
 Everything else takes SQLAlchemy's path, unchanged: PostgreSQL, ORM sessions (they may have
 pending changes to flush), a connection that would BEGIN first, engines with
@@ -137,12 +136,11 @@ _UNCACHED: _Layout = ("", [])  # (by identity) parameters of this shape are expa
 def _layout(prepared: _Prepared, params: Mapping[str, Any]) -> _Layout:
     """Where each positional parameter of the expanded statement comes from, for parameters of
     this shape (the same names, lists of the same lengths): rendering the expanding `IN (...)`
-    lists (`construct_expanded_state`) was ~10-20 µs of each statement, the same text every
-    time for the same list lengths. Found by expanding markers; a value that does not come back
-    as a marker is kept as it is sent if it is the statement's own fixed value (not one of
-    ours, not made per execution). _UNCACHED when SQLAlchemy processed one of ours or could not
-    render it, or the statement renders values into its text (literal_execute): then every call
-    expands."""
+    lists (`construct_expanded_state`) gives the same text every time for the same lengths.
+    Found by expanding markers; a value that does not come back as a marker is kept as it is
+    sent if it is the statement's own fixed value (not one of ours, not made per execution).
+    _UNCACHED when SQLAlchemy processed one of ours or could not render it, or the statement
+    renders values into its text (literal_execute): then every call expands."""
     compiled = prepared.compiled
     if renders_literal_values(compiled):
         # Values rendered into the text: a type's literal rendering might turn a marker into
@@ -207,9 +205,8 @@ def _compiled_without_null_columns(
     row).
 
     Pages select the columns nobody reads as NULL (services/queries.or_null) so their rows
-    keep one shape; SQLite still carried those NULLs through the window and the sort, ~0.5 µs
-    a row (a slot's bookings page for bench/'s Q-small: 6 of its 13 columns, ~15% of the
-    statement's time). Only for statements that opt in (NULL_COLUMNS_UNSENT); a NULL has no
+    keep one shape; SQLite still carried those NULLs through the window and the sort. Only for
+    statements that opt in (NULL_COLUMNS_UNSENT); a NULL has no
     FROM, so dropping one changes nothing else there. If the rest does not compile without
     them, or every column is NULL, the statement is sent as it is."""
     constant = [isinstance(c, Label) and isinstance(c.element, Null) for c in columns]
@@ -313,7 +310,7 @@ async def driver_connection(connection: AsyncConnection) -> Any:
         raw = await connection.get_raw_connection()  # SQLAlchemy's way: it reconnects or raises
     else:
         # A live connection: `connection` returns it without any I/O, so no greenlet is needed
-        # (get_raw_connection spawns one per call, ~10 µs, three times per bench/ Q-small).
+        # (get_raw_connection spawns one per call).
         raw = sync.connection
     driver = raw.driver_connection
     assert driver is not None

@@ -2,8 +2,8 @@
 
 graphql-core resolves every field of every object on its own: a `Path`, a
 `GraphQLResolveInfo`, Strawberry's resolver wrapper, `complete_value` walking
-NonNull/List/Leaf/Object, and an asyncio task for every pending field of every object. For
-Q-large in bench/ (~16,500 fields) that is ~90% of the request.
+NonNull/List/Leaf/Object, and an asyncio task for every pending field of every object: most
+of a large nested query's time.
 
 This executor takes over below a field when it can plan the whole subtree in advance: every
 field in it is either a plain attribute (a Strawberry field without a resolver: scalar, enum,
@@ -499,8 +499,8 @@ _TYPENAME = object()
 _UNFROZEN = object()
 
 # Plans by what they depend on (FastExecutor._shared_plan_key); each entry also holds the type
-# and field nodes whose ids are in its key, so no other object can take those ids. Planning a
-# Q-small in bench/ is ~6% of its request. Bounded twice: 1,024 entries (an entry keeps its
+# and field nodes whose ids are in its key, so no other object can take those ids. Bounded
+# twice: 1,024 entries (an entry keeps its
 # document alive, as the parser cache's 1,024 do), and variables over a small budget are not
 # kept at all (a plan keyed on a 500 KB argument would hold it; such requests plan per request).
 _PLANS: LRU[tuple[Any, ...], _Kept] = LRU(1024)

@@ -2,7 +2,7 @@
 
 The per-parent statements are built once per shape and reused (parent ids, page size and
 filter values are bind parameters): building and cache-keying a windowed SELECT costs more
-Python than reading a small page (measured: ~5% of bench/'s Q-large, more of Q-small)."""
+Python than reading a small page."""
 
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ from graphql_api.engine import Reader as Reader
 M = TypeVar("M", bound=Base)
 
 # The per-parent reads are Core statements: they run on a plain connection (the loaders use
-# one; the ORM session's execute path costs ~2 ms more per nested page, measured; on SQLite
-# read_rows skips SQLAlchemy's execute path too) or a session.
+# one, cheaper than the ORM session's execute path; on SQLite read_rows skips SQLAlchemy's
+# execute path too) or a session.
 
 
 async def by_ids(reader: Reader, model: type[M], ids: Sequence[int]) -> list[M]:
@@ -46,14 +46,14 @@ async def by_ids(reader: Reader, model: type[M], ids: Sequence[int]) -> list[M]:
 
     Read with a plain statement and built with `make_transient_to_detached`: the state an
     entity has after its (closed) session loaded it, without the ORM's loading machinery
-    (~0.3 ms per batch less; every request loads its viewer this way)."""
+    (every request loads its viewer this way)."""
     found = await read_rows(reader, _by_ids_query(model), {"ids": list(ids)})
     attributes = _attribute_names(model)
     new_instance = _instance_maker(model)
     entities = []
     for row in found:
-        # As the ORM's loading does: the instance without `__init__` (whose attribute events
-        # made it ~21 µs an entity, now ~8), its columns straight into its dict.
+        # As the ORM's loading does: the instance without `__init__` (and its attribute
+        # events), its columns straight into its dict.
         entity = cast(M, new_instance())
         instance_dict(entity).update(zip(attributes, row, strict=True))
         make_transient_to_detached(entity)
@@ -113,9 +113,8 @@ def first_n_per_parent_query(
 
     `omitted` names columns (`<column>`, or `<table>__<column>` for joined ones) that nobody
     will read: they are selected as NULL, so rows keep their shape and positions while SQLite
-    neither reads nor converts them (a slot's bookings page selected for Q-small in bench/
-    needs 7 of its 13 columns). The parent's key, `id`, the join keys and the order may not be
-    omitted."""
+    neither reads nor converts them. The parent's key, `id`, the join keys and the order may not
+    be omitted."""
     table = model.__table__
     needed = {"id", parent.key, *(foreign_key for foreign_key, _t, _n in joined)}
     assert not omitted & needed, f"{sorted(omitted & needed)} are always read"
@@ -177,8 +176,7 @@ async def first_n_per_parent(
 
     Plain rows, not ORM entities: they carry the model's columns as attributes (`row.id`,
     `row.slot_id`), types converted as for the model, at a fraction of an entity's cost (these
-    pages are most of a nested read: 2,500 of the 3,070 rows of bench/'s Q-large). Read-only:
-    nothing here is tracked by a session."""
+    pages are most of a nested read). Read-only: nothing here is tracked by a session."""
     grouped: dict[int, list[Row[Any]]] = defaultdict(list)
     found = await read_rows(
         session, query.statement, {"parent_ids": list(parent_ids), "limit": limit, **params}
