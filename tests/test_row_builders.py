@@ -35,10 +35,10 @@ def _enum_type(names: dict[str, Color]) -> GraphQLEnumType:
 
 def _plan(color: GraphQLEnumType) -> plans.ObjectPlan:
     leaves: list[plans.Leaf] = [
-        ("id", "id", serialize_id, True, str),
-        ("label", "name", serialize_string, False, str),
-        ("size", "size", serialize_int, False, None),
-        ("color", "color", plans.output_coercion(color), True, None),
+        plans.Leaf("id", "id", serialize_id, True, str),
+        plans.Leaf("label", "name", serialize_string, False, str),
+        plans.Leaf("size", "size", serialize_int, False, None),
+        plans.Leaf("color", "color", plans.output_coercion(color), True, None),
     ]
     keys = ["__typename", "id", "label", "child", "size", "color"]
     return plans.ObjectPlan(
@@ -106,6 +106,6 @@ def test_an_object_of_another_class_takes_the_general_way() -> None:
 
 def test_attribute_names_that_cannot_be_written_in_code_are_never_generated() -> None:
     plan = _plan(_enum_type({"RED": Color.RED, "BLUE": Color.BLUE}))
-    plan.leaves.append(("kind", "class", serialize_string, False, str))
+    plan.leaves.append(plans.Leaf("kind", "class", serialize_string, False, str))
     plan.keys.append("kind")
     assert plans.row_builder(plan)([Thing(id="1", name="a", size=1, color=Color.RED)]) is None

@@ -38,11 +38,14 @@ class Mood(enum.Enum):
 def _mood() -> plans.Leaf:
     found = GraphQLEnumType("Mood", {m.name: GraphQLEnumValue(m) for m in Mood})
     found.wrapped_cls = Mood  # type: ignore[attr-defined]  # as Strawberry's enum types have
-    return ("mood", "mood", plans.output_coercion(found), True, None)
+    return plans.Leaf("mood", "mood", plans.output_coercion(found), True, None)
 
 
 def _object(type_name: str, keys: list[str], **parts: Any) -> plans.Shape:
-    return ("non_null", ("object", plans.ObjectPlan(type_name, None, keys, **parts)))
+    return plans.Shape(
+        plans.ShapeKind.NON_NULL,
+        plans.Shape(plans.ShapeKind.OBJECT, plans.ObjectPlan(type_name, None, keys, **parts)),
+    )
 
 
 def _select(key: str, field: str, shape: plans.Shape, **more: Any) -> plans.Selection:
@@ -62,7 +65,7 @@ FORM = RowForm(
 
 
 def _owner(keys: list[str] | None = None) -> plans.Selection:
-    leaves: list[plans.Leaf] = [("who", "name", serialize_string, True, str)]
+    leaves: list[plans.Leaf] = [plans.Leaf("who", "name", serialize_string, True, str)]
     return _select(
         "owner",
         "owner",
@@ -74,9 +77,9 @@ def _node(**changes: Any) -> plans.Shape:
     parts: dict[str, Any] = {
         "typenames": ["kind"],
         "leaves": [
-            ("id", "id", serialize_id, True, str),
-            ("label", "name", serialize_string, False, str),
-            ("size", "size", serialize_int, False, None),
+            plans.Leaf("id", "id", serialize_id, True, str),
+            plans.Leaf("label", "name", serialize_string, False, str),
+            plans.Leaf("size", "size", serialize_int, False, None),
             _mood(),
         ],
         "nested": [_owner()],
@@ -95,15 +98,23 @@ def _connection(
         ["node", *(s.key for s in edge_extra)],
         nested=[_select("node", "node", node or _node()), *edge_extra],
     )
-    ids_only = _node(keys=["id"], typenames=[], leaves=[_node()[1][1].leaves[0]], nested=[])
+    ids_only = _node(keys=["id"], typenames=[], leaves=[_node().of.of.leaves[0]], nested=[])
     other = _object("ThingEdge", ["n"], nested=[_select("n", "node", ids_only)])
     return _object(
         "ThingConnection",
         ["__typename", "edges", "more"],
         typenames=["__typename"],
         nested=[
-            _select("edges", "edges", ("non_null", ("list", edge))),
-            _select("more", "edges", ("non_null", ("list", other))),
+            _select(
+                "edges",
+                "edges",
+                plans.Shape(plans.ShapeKind.NON_NULL, plans.Shape(plans.ShapeKind.LIST, edge)),
+            ),
+            _select(
+                "more",
+                "edges",
+                plans.Shape(plans.ShapeKind.NON_NULL, plans.Shape(plans.ShapeKind.LIST, other)),
+            ),
         ],
     )
 
@@ -132,19 +143,31 @@ def test_a_writer_writes_each_page_in_the_answers_key_order() -> None:
 
 def test_a_writer_writes_cursors_and_page_info_from_the_page() -> None:
     form = RowForm("Thing", FORM.columns, {"owner": OWNER}, NAMES, cursor="_gid('c', r[0])")
-    cursor: plans.Shape = ("non_null", ("leaf", serialize_string))
+    cursor: plans.Shape = plans.Shape(
+        plans.ShapeKind.NON_NULL, plans.Shape(plans.ShapeKind.LEAF, serialize_string)
+    )
     flags: list[plans.Leaf] = [
-        ("next", "has_next_page", serialize_boolean, True, bool),
-        ("previous", "has_previous_page", serialize_boolean, True, bool),
+        plans.Leaf("next", "has_next_page", serialize_boolean, True, bool),
+        plans.Leaf("previous", "has_previous_page", serialize_boolean, True, bool),
     ]
     ends = [
-        _select("start", "start_cursor", ("leaf", serialize_string), batch=_no_batch),
-        _select("end", "end_cursor", ("leaf", serialize_string), batch=_no_batch),
+        _select(
+            "start",
+            "start_cursor",
+            plans.Shape(plans.ShapeKind.LEAF, serialize_string),
+            batch=_no_batch,
+        ),
+        _select(
+            "end",
+            "end_cursor",
+            plans.Shape(plans.ShapeKind.LEAF, serialize_string),
+            batch=_no_batch,
+        ),
     ]
     page_info = _object("PageInfo", ["next", "previous", "start", "end"], leaves=flags, nested=ends)
     shape = _connection(edge_extra=(_select("cursor", "cursor", cursor, batch=_no_batch),))
-    shape[1][1].keys.append("pageInfo")
-    shape[1][1].nested.append(_select("pageInfo", "page_info", page_info))
+    shape.of.of.keys.append("pageInfo")
+    shape.of.of.nested.append(_select("pageInfo", "page_info", page_info))
     assert page_writer(shape, FORM) is None  # a form without cursors declines them
     write = page_writer(shape, form)
     assert write is not None
@@ -179,12 +202,18 @@ def _no_batch(*_args: Any) -> list[Any]:
             id="only the held relation",
         ),
         pytest.param(
-            _connection(edge_extra=(_select("cursor", "cursor", ("leaf", str), batch=_no_batch),)),
+            _connection(
+                edge_extra=(
+                    _select(
+                        "cursor", "cursor", plans.Shape(plans.ShapeKind.LEAF, str), batch=_no_batch
+                    ),
+                )
+            ),
             False,
             id="an edge's cursor",
         ),
         pytest.param(
-            _connection(_node(leaves=[("email", "email", serialize_string, False, str)])),
+            _connection(_node(leaves=[plans.Leaf("email", "email", serialize_string, False, str)])),
             False,
             id="a field the row does not hold",
         ),
@@ -202,15 +231,20 @@ def test_what_a_writer_takes_and_declines(shape: plans.Shape, written: bool) -> 
 def test_other_subtrees_are_declined() -> None:
     assert page_writer(_connection(), OWNER) is None  # nodes of another type
     with_count = _connection()
-    with_count[1][1].nested.append(
-        _select("totalCount", "total_count", ("leaf", serialize_int), batch=_no_batch)
+    with_count.of.of.nested.append(
+        _select(
+            "totalCount",
+            "total_count",
+            plans.Shape(plans.ShapeKind.LEAF, serialize_int),
+            batch=_no_batch,
+        )
     )
     assert page_writer(with_count, FORM) is None
     with_leaf = _connection()
-    with_leaf[1][1].leaves.append(("x", "x", serialize_int, False, None))
+    with_leaf.of.of.leaves.append(plans.Leaf("x", "x", serialize_int, False, None))
     assert page_writer(with_leaf, FORM) is None
     held_with_arguments = _node(nested=[_owner()])
-    held_with_arguments[1][1].nested[0].arguments = {"first": 1}
+    held_with_arguments.of.of.nested[0].arguments = {"first": 1}
     assert page_writer(_connection(held_with_arguments), FORM) is None
 
 

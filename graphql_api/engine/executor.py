@@ -75,6 +75,7 @@ from graphql_api.engine.plans import (
     ObjectPlan,
     Selection,
     Shape,
+    ShapeKind,
     exact_classes,
     fill_leaves,
     output_coercion,
@@ -133,15 +134,15 @@ def _strawberry_field(field_def: GraphQLField) -> StrawberryField | None:
 
 
 def _leaf_column(
-    field_def: GraphQLField, strawberry_field: StrawberryField
-) -> tuple[str, Callable[[Any], Any], bool, type | None] | None:
+    key: str, field_def: GraphQLField, strawberry_field: StrawberryField
+) -> Leaf | None:
     field_type = field_def.type
     non_null = isinstance(field_type, GraphQLNonNull)
     named = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
     if not isinstance(named, GraphQLScalarType | GraphQLEnumType):
         return None
     coerce = output_coercion(named)
-    return (strawberry_field.python_name, coerce, non_null, UNCHANGED.get(coerce))
+    return Leaf(key, strawberry_field.python_name, coerce, non_null, UNCHANGED.get(coerce))
 
 
 class FastExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -173,13 +174,13 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Shape:
         """The shape of the field `field` (`Type.field`, for the fallbacks it raises)."""
         if isinstance(output_type, GraphQLNonNull):
-            return ("non_null", self._plan_shape(output_type.of_type, details, field))
+            return Shape(ShapeKind.NON_NULL, self._plan_shape(output_type.of_type, details, field))
         if isinstance(output_type, GraphQLList):
-            return ("list", self._plan_shape(output_type.of_type, details, field))
+            return Shape(ShapeKind.LIST, self._plan_shape(output_type.of_type, details, field))
         if is_leaf_type(output_type):
-            return ("leaf", output_coercion(output_type))
+            return Shape(ShapeKind.LEAF, output_coercion(output_type))
         if is_object_type(output_type):
-            return ("object", self._plan_object(output_type, details, field))
+            return Shape(ShapeKind.OBJECT, self._plan_object(output_type, details, field))
         # interfaces and unions: graphql-core resolves the runtime type
         raise _Unplannable(FallbackReason.ABSTRACT_TYPE, field)
 
@@ -219,9 +220,9 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         # Strawberry resolves a field without a resolver with `getattr(source, python_name)`
         # and nothing else (no arguments, permissions or field extensions run for it).
         if resolves_by_getattr(field_def, strawberry_field):
-            leaf = _leaf_column(field_def, strawberry_field)
+            leaf = _leaf_column(key, field_def, strawberry_field)
             if leaf is not None:
-                return (key, *leaf)
+                return leaf
             shape = self._plan_shape(field_def.type, details, label)
             name = strawberry_field.python_name
             return Selection(key, name, None, {}, shape)
@@ -245,10 +246,11 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         form = written_form_of(resolver)
         write = page_writer(shape, form) if form is not None else None
         if write is not None:
-            arguments["write"] = write  # (Selection.written)
+            arguments["write"] = write
         elif form is not None or (page and not root):
             self._noted.append(FieldFallback(label, FallbackReason.OBJECTS_BUILT))
-        return Selection(key, strawberry_field.python_name, batch, arguments, shape)
+        written = write is not None
+        return Selection(key, strawberry_field.python_name, batch, arguments, shape, written)
 
     def _is_root(self, parent_type: GraphQLObjectType) -> bool:
         schema = self.schema
@@ -361,7 +363,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             for response_name, details in grouped_field_set.items():
                 planned = self._planned(parent_type, response_name, details)
                 field_path = Path(path, response_name, parent_type.name)
-                if isinstance(planned, tuple):
+                if isinstance(planned, Leaf):
                     try:
                         results[response_name] = _leaf_value(source_value, planned)
                         continue
@@ -428,20 +430,20 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         return values
 
     async def _complete(self, shape: Shape, values: Sequence[Any]) -> list[Any]:
-        kind = shape[0]
-        if kind == "non_null":
-            completed = await self._complete(shape[1], values)
+        kind = shape.kind
+        if kind is ShapeKind.NON_NULL:
+            completed = await self._complete(shape.of, values)
             if None in completed:  # (completed values are dicts, lists and scalars: C-level ==)
                 raise Fallback
             return completed
-        if kind == "leaf":
-            coerce = shape[1]
+        if kind is ShapeKind.LEAF:
+            coerce = shape.of
             out = [None if value is None else coerce(value) for value in values]
             for value, coerced in zip(values, out, strict=True):
                 if value is not None and (coerced is None or coerced is Undefined):
                     raise Fallback
             return out
-        if kind == "list":
+        if kind is ShapeKind.LIST:
             lists: list[list[Any] | None] = []
             for value in values:
                 if value is None:
@@ -451,7 +453,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 else:
                     lists.append(list(value))
             items = [item for value in lists if value is not None for item in value]
-            completed_items = await self._complete(shape[1], items)
+            completed_items = await self._complete(shape.of, items)
             out = []
             position = 0
             for value in lists:
@@ -461,7 +463,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                     out.append(completed_items[position : position + len(value)])
                     position += len(value)
             return out
-        plan: ObjectPlan = shape[1]
+        plan: ObjectPlan = shape.of
         present = [value for value in values if value is not None]
         if len(present) == len(values):  # the common case: no null to keep in place
             return await self._run_object(plan, present)
@@ -533,12 +535,12 @@ def _fields_read(shape: Shape) -> dict[str, frozenset[str]]:
     pending = [shape]
     while pending:
         current = pending.pop()
-        if current[0] in ("non_null", "list"):
-            pending.append(current[1])
-        elif current[0] == "object":
-            plan: ObjectPlan = current[1]
+        if current.kind in (ShapeKind.NON_NULL, ShapeKind.LIST):
+            pending.append(current.of)
+        elif current.kind is ShapeKind.OBJECT:
+            plan: ObjectPlan = current.of
             names = found.setdefault(plan.type_name, set())
-            names.update(leaf[1] for leaf in plan.leaves)
+            names.update(leaf.attribute for leaf in plan.leaves)
             for selection in plan.nested:
                 names.add(selection.field)
                 pending.append(selection.shape)
@@ -564,7 +566,7 @@ def _is_page(output_type: GraphQLOutputType) -> bool:
 def _leaf_value(source: Any, leaf: Leaf) -> Any:
     row: dict[str, Any] = {}
     fill_leaves([row], [source], [leaf])
-    return row.get(leaf[0])
+    return row.get(leaf.key)
 
 
 async def _gather_fields(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import GraphQLEnumType, GraphQLObjectType, GraphQLScalarType
 from graphql.pyutils import Undefined
@@ -32,9 +32,19 @@ class Fallback(Exception):
     scalar refuses, an unexpected object): graphql-core will produce the error."""
 
 
-# How to complete one column of values: ("leaf", coerce) | ("object", ObjectPlan) |
-# ("list", shape) | ("non_null", shape).
-Shape = tuple[Any, ...]
+class ShapeKind(Enum):
+    LEAF = "leaf"
+    OBJECT = "object"
+    LIST = "list"
+    NON_NULL = "non_null"
+
+
+class Shape(NamedTuple):
+    """How to complete one column of values: `of` is a leaf's output coercion (LEAF), an
+    ObjectPlan (OBJECT), or the inner Shape (LIST, NON_NULL). Hashable when its parts are."""
+
+    kind: ShapeKind
+    of: Any
 
 
 @dataclass(slots=True)
@@ -44,17 +54,19 @@ class Selection:
     batch: BatchResolver | None  # ... or, when set, a relation's batch form
     arguments: dict[str, Any]
     shape: Shape
-
-    @property
-    def written(self) -> bool:
-        """The batch form answers with the subtree's completed values: the executor passed it
-        a writer (graphql/written.py)."""
-        return "write" in self.arguments
+    # The batch form answers with the subtree's completed values: the executor passed it a
+    # writer (`write=`, engine/written.py).
+    written: bool = False
 
 
-# Response key, attribute, coerce, non-null, and the type whose values coerce returns as they
-# are (str for String and ID, bool for Boolean; None for other scalars and enums).
-Leaf = tuple[str, str, Callable[[Any], Any], bool, type | None]
+class Leaf(NamedTuple):
+    """A scalar or enum field read as a plain attribute."""
+
+    key: str  # the response key
+    attribute: str  # the Python attribute
+    coerce: Callable[[Any], Any]  # the type's output coercion
+    non_null: bool
+    unchanged: type | None  # values of this type come back from `coerce` as they are
 
 
 # A level's rows from its objects, or None when the general way must check them.
@@ -165,7 +177,8 @@ def compile_row_builder(plan: ObjectPlan) -> RowBuilder:
     it with is_type_of). Names come from the schema and the document, and go into the source
     only as `repr` literals or checked identifiers."""
     if not plan.exact or not all(
-        leaf[1].isidentifier() and not keyword.iskeyword(leaf[1]) for leaf in plan.leaves
+        leaf.attribute.isidentifier() and not keyword.iskeyword(leaf.attribute)
+        for leaf in plan.leaves
     ):
         return lambda parents: None
     scope: dict[str, Any] = {}
@@ -178,8 +191,8 @@ def compile_row_builder(plan: ObjectPlan) -> RowBuilder:
     ]
     values = typename_values(plan)
     for number, leaf in enumerate(plan.leaves):
-        lines += leaf_lines(f"v{number}", f"p.{leaf[1]}", leaf, scope, indent=8)
-        values[leaf[0]] = f"v{number}"
+        lines += leaf_lines(f"v{number}", f"p.{leaf.attribute}", leaf, scope, indent=8)
+        values[leaf.key] = f"v{number}"
     lines += [f"        add({dict_display(plan, values)})\n", "    return rows\n"]
     build: RowBuilder = generate("".join(lines), "build", scope)
     return build
@@ -208,10 +221,10 @@ def leaf_lines(
     as fill_leaves does (unless already of its output type; an enum member of a type answering
     by name gives its `_name_`); what they use is put in `scope` under names starting with
     `_` + `variable`."""
-    _key, _attribute, coerce, non_null, unchanged = leaf
+    coerce, unchanged = leaf.coerce, leaf.unchanged
     pad = " " * indent
     coerced = f"_{variable}_leaf"
-    scope[coerced] = leaf_coercion(coerce, non_null)
+    scope[coerced] = leaf_coercion(coerce, leaf.non_null)
     lines = [f"{pad}{variable} = {expression}\n"]
     enum = NAMED_BY_MEMBER.get(coerce)
     if unchanged is not None:
@@ -252,8 +265,9 @@ def fill_leaves(rows: list[dict[str, Any]], parents: list[Any], leaves: list[Lea
     """Each leaf's coerced value into each row; a value graphql-core would refuse raises
     Fallback. The general way (root fields' leaves, levels row_builder declines); planned
     levels are filled by their generated builders."""
-    for key, attribute, coerce, non_null, unchanged in leaves:
-        leaf = leaf_coercion(coerce, non_null)
+    for leaf in leaves:
+        coerce = leaf_coercion(leaf.coerce, leaf.non_null)
+        key, attribute, unchanged = leaf.key, leaf.attribute, leaf.unchanged
         for row, parent in zip(rows, parents, strict=True):
             value = getattr(parent, attribute)
-            row[key] = value if type(value) is unchanged else leaf(value)
+            row[key] = value if type(value) is unchanged else coerce(value)

@@ -34,6 +34,7 @@ from graphql_api.engine.plans import (
     ObjectPlan,
     Selection,
     Shape,
+    ShapeKind,
     dict_display,
     leaf_lines,
     typename_values,
@@ -100,9 +101,9 @@ def page_writer(shape: Shape, form: RowForm) -> PageWriter | None:
 def _structure(shape: Shape) -> tuple[Any, ...]:
     """What a writer depends on in a shape: its levels' keys, typenames, leaves and nested
     selections (not their arguments' values, except whether there are any)."""
-    if shape[0] != "object":
-        return (shape[0], _structure(shape[1]) if isinstance(shape[1], tuple) else shape[1])
-    plan: ObjectPlan = shape[1]
+    if shape.kind is not ShapeKind.OBJECT:
+        return (shape.kind, _structure(shape.of) if isinstance(shape.of, Shape) else shape.of)
+    plan: ObjectPlan = shape.of
     nested = tuple(
         (s.key, s.field, s.batch, bool(s.arguments), _structure(s.shape)) for s in plan.nested
     )
@@ -192,9 +193,9 @@ class _Generated:
         lines: list[str] = []
         values = typename_values(plan)
         for leaf in plan.leaves:
-            if leaf[1] not in flags:
+            if leaf.attribute not in flags:
                 return None
-            values[leaf[0]] = self.leaf(flags[leaf[1]], leaf, lines, indent=8)
+            values[leaf.key] = self.leaf(flags[leaf.attribute], leaf, lines, indent=8)
         ends = {"start_cursor": "rows[0]", "end_cursor": "rows[-1]"}
         for s in plan.nested:
             cursor = _leaf(s) if s.field in ends and s.batch is not None else None
@@ -219,10 +220,10 @@ class _Generated:
         lines: list[str] = []
         values = typename_values(plan)
         for leaf in plan.leaves:
-            expression = form.columns.get(leaf[1])
+            expression = form.columns.get(leaf.attribute)
             if expression is None:
                 return None
-            values[leaf[0]] = self.leaf(expression, leaf, lines, indent=12)
+            values[leaf.key] = self.leaf(expression, leaf, lines, indent=12)
         held = [
             (s.key, None if s.arguments else _object(s.shape), form.relations.get(s.field))
             for s in plan.nested
@@ -254,28 +255,28 @@ class _Generated:
 
 def _object(shape: Shape) -> ObjectPlan | None:
     """The object plan of an object shape (nullable or not); None for anything else."""
-    if shape[0] == "non_null":
-        shape = shape[1]
-    return shape[1] if shape[0] == "object" else None
+    if shape.kind is ShapeKind.NON_NULL:
+        shape = shape.of
+    return shape.of if shape.kind is ShapeKind.OBJECT else None
 
 
 def _leaf(selection: Selection) -> Leaf | None:
     """A batched scalar field (a cursor) as a Leaf for leaf_lines; None for anything else."""
     shape = selection.shape
-    non_null = shape[0] == "non_null"
+    non_null = shape.kind is ShapeKind.NON_NULL
     if non_null:
-        shape = shape[1]
-    if shape[0] != "leaf":
+        shape = shape.of
+    if shape.kind is not ShapeKind.LEAF:
         return None
-    coerce = shape[1]
-    return (selection.key, selection.field, coerce, non_null, UNCHANGED.get(coerce))
+    coerce = shape.of
+    return Leaf(selection.key, selection.field, coerce, non_null, UNCHANGED.get(coerce))
 
 
 def _item(shape: Shape) -> Shape:
     """The item shape of a list shape (nullable or not); a leaf shape for anything else."""
-    if shape[0] == "non_null":
-        shape = shape[1]
-    return shape[1] if shape[0] == "list" else ("leaf", None)
+    if shape.kind is ShapeKind.NON_NULL:
+        shape = shape.of
+    return shape.of if shape.kind is ShapeKind.LIST else Shape(ShapeKind.LEAF, None)
 
 
 def _namespaces(form: RowForm) -> list[tuple[str, Any]]:
