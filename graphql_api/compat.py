@@ -1,5 +1,8 @@
 """The private and internal APIs of graphql-core, Strawberry and SQLAlchemy the product relies on.
 
+(SQLAlchemy's accessors live in graphql_api/sqlalchemy_compat.py, re-exported here: the services
+and direct reads use them and must import without Strawberry. The registry is here.)
+
 Each one graphql_api uses is an entry of PRIVATE_APIS (library, name, users, why, a probe); the
 product reads them through the accessors and re-exports here, and names one elsewhere only to
 override it in a subclass. To add one: an accessor where it can go through here, and a probe under
@@ -11,7 +14,7 @@ import dataclasses
 import inspect
 import logging
 import re
-from collections.abc import AsyncGenerator, Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -42,12 +45,6 @@ from sqlalchemy import BindParameter, Engine
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm.attributes import instance_dict as instance_dict
-from sqlalchemy.sql.compiler import ExpandedState
-from sqlalchemy.sql.compiler import SQLCompiler as SQLCompiler
-from sqlalchemy.types import TypeEngine
-from sqlalchemy.util import await_ as await_
 from strawberry.execution import optimized_is_awaitable as optimized_is_awaitable
 from strawberry.extensions import LifecycleStep, SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError as CannotGetOperationTypeError
@@ -70,6 +67,21 @@ from strawberry.types import ExecutionContext
 from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.arguments import convert_arguments as convert_arguments
 from strawberry.types.field import StrawberryField
+
+from graphql_api.sqlalchemy_compat import SQLCompiler as SQLCompiler
+from graphql_api.sqlalchemy_compat import as_sqlalchemy_error as as_sqlalchemy_error
+from graphql_api.sqlalchemy_compat import await_ as await_
+from graphql_api.sqlalchemy_compat import computed_at_execution as computed_at_execution
+from graphql_api.sqlalchemy_compat import driver_module as driver_module
+from graphql_api.sqlalchemy_compat import enum_lookup as enum_lookup
+from graphql_api.sqlalchemy_compat import expanded_state as expanded_state
+from graphql_api.sqlalchemy_compat import has_cursor_listeners as has_cursor_listeners
+from graphql_api.sqlalchemy_compat import instance_dict as instance_dict
+from graphql_api.sqlalchemy_compat import instance_factory as instance_factory
+from graphql_api.sqlalchemy_compat import is_disconnect as is_disconnect
+from graphql_api.sqlalchemy_compat import logs_statements as logs_statements
+from graphql_api.sqlalchemy_compat import renders_literal_values as renders_literal_values
+from graphql_api.sqlalchemy_compat import statement_binds as statement_binds
 
 GRAPHQL_CORE = "graphql-core"
 STRAWBERRY = "strawberry-graphql"
@@ -162,78 +174,6 @@ def operation_span(extension: Any) -> Any:
 def requests_streaming(view: Any, headers: Mapping[str, str]) -> bool:
     """Whether a Strawberry HTTP view would answer a request with these headers as a stream."""
     return view._get_stream_transport_from_headers(headers) is not None
-
-
-def enum_lookup(impl: TypeEngine[Any]) -> Mapping[Any, Any] | None:
-    """A non-native SQLAlchemy Enum's table from stored value (None included) to member."""
-    found = getattr(impl, "_object_lookup", None)
-    return found if isinstance(found, Mapping) else None
-
-
-def expanded_state(compiled: SQLCompiler, params: Mapping[str, Any]) -> ExpandedState:
-    """The statement with its expanding IN lists rendered, parameters by unescaped name."""
-    return compiled.construct_expanded_state(dict(params), escape_names=False)
-
-
-def renders_literal_values(compiled: SQLCompiler) -> bool:
-    """Whether executing the statement renders parameter values into its text."""
-    return bool(compiled.literal_execute_params)
-
-
-def statement_binds(compiled: SQLCompiler) -> Mapping[str, BindParameter[Any]]:
-    """The compiled statement's bind parameters by name."""
-    return compiled.binds
-
-
-def computed_at_execution(bind: BindParameter[Any]) -> bool:
-    """Whether the parameter's value is made by a callable at each execution."""
-    return bind.callable is not None
-
-
-def has_cursor_listeners(engine: Engine) -> bool:
-    """Whether anything listens for the engine's before/after_cursor_execute events."""
-    dispatch = engine.dispatch
-    return bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute)
-
-
-def logs_statements(engine: Engine) -> bool:
-    """Whether the engine logs the statements it runs (`echo`)."""
-    return engine.logger.isEnabledFor(logging.INFO)
-
-
-def driver_module(dialect: Dialect) -> Any:
-    """The DBAPI module (or adapter) the dialect runs on."""
-    return dialect.loaded_dbapi
-
-
-def is_disconnect(dialect: Dialect, error: BaseException) -> bool:
-    """Whether the driver's error means the connection is lost (no connection or cursor at hand)."""
-    return dialect.is_disconnect(error, None, None)  # type: ignore[arg-type]
-
-
-def as_sqlalchemy_error(
-    statement: str,
-    params: Sequence[Any],
-    error: Exception,
-    dialect: Dialect,
-    *,
-    connection_invalidated: bool,
-) -> Exception:
-    """The DBAPIError SQLAlchemy's execution raises for this driver error."""
-    wrapped: Exception = DBAPIError.instance(
-        statement,
-        params,
-        error,
-        driver_module(dialect).Error,
-        connection_invalidated=connection_invalidated,
-        dialect=dialect,
-    )
-    return wrapped
-
-
-def instance_factory(model: type[_M]) -> Callable[[], _M]:
-    """A mapped class's `new_instance`: an instance without `__init__` (as the ORM loads rows)."""
-    return cast(Callable[[], _M], sa_inspect(model).class_manager.new_instance)
 
 
 # -- the registry --------------------------------------------------------------------------------
@@ -1280,7 +1220,7 @@ def _page_statement() -> Any:
 @_private(
     SQLALCHEMY,
     "sqlalchemy.util.await_",
-    _DIRECT,
+    "graphql_api/statement_trace.py",
     "awaits the driver from the sync checkout event, in SQLAlchemy's greenlet",
 )
 def _await() -> None:

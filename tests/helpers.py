@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from graphql_api import security
 from graphql_api.db import Database
-from graphql_api.engine import watch_statements
 from graphql_api.graphql.schema import ids
 from graphql_api.models import Role, User
+from graphql_api.statement_trace import watch_statements
 
 # One real argon2id hash, shared by quick users: hashing per user would dominate test time.
 QUICK_PASSWORD = "correct horse battery"
@@ -176,7 +176,7 @@ class Api:
 class StatementCounter:
     """Counts the SQL statements a database runs for an engine, for N+1 tests (on SQLite by
     the database itself, so the direct read path is counted as it runs; see
-    graphql_api.engine.watch_statements)."""
+    graphql_api.statement_trace.watch_statements)."""
 
     def __init__(self, db: Database) -> None:
         self.engine = db.engine

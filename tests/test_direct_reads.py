@@ -31,6 +31,7 @@ from graphql_api.services import records as record_service
 from graphql_api.services import slots as slot_service
 from graphql_api.services import users as user_service
 from graphql_api.services.slots import SlotFilter
+from graphql_api.statement_trace import watch_statements
 from tests.domain_helpers import book, cancel_booking
 from tests.helpers import Api, StatementCounter
 
@@ -223,7 +224,7 @@ async def test_a_connection_that_would_begin_keeps_sqlalchemys_path(api: Api) ->
     (a read that needs a consistent snapshot): the direct path must not skip it."""
     await _data(api)
     statements: list[str] = []
-    stop = fetch.watch_statements(api.db.engine, statements.append)
+    stop = watch_statements(api.db.engine, statements.append)
     try:
         async with api.db.engine.connect() as connection:
             first = await user_service.get_by_ids(connection, [1])
@@ -399,7 +400,7 @@ async def test_by_id_entities_are_detached_as_if_a_session_had_loaded_them(api: 
     assert {k: state.dict[k] for k in columns} == {k: expected.dict[k] for k in columns}
     assert user.is_staff
     statements: list[str] = []
-    stop = fetch.watch_statements(api.db.engine, statements.append)
+    stop = watch_statements(api.db.engine, statements.append)
     try:
         async with api.db.write() as session:
             merged = await session.merge(user, load=False)
@@ -483,7 +484,7 @@ async def test_null_columns_are_left_out_of_the_sql_and_come_back_as_none(api: A
     engine = api.db.engine
     for name, statement in shapes.items():
         sent: list[str] = []
-        stop = fetch.watch_statements(engine, sent.append)
+        stop = watch_statements(engine, sent.append)
         try:
             async with _reads_engine(api.db).connect() as connection:
                 direct = await fetch.rows(connection, statement, {})

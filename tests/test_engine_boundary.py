@@ -20,6 +20,7 @@ ENGINE_MAY_IMPORT = (
     "graphql_api.lru",
     "graphql_api.db",
     "graphql_api.compat",
+    "graphql_api.sqlalchemy_compat",
 )
 
 

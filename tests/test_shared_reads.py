@@ -15,11 +15,11 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 
 from graphql_api.db import create_database
-from graphql_api.engine import watch_statements
 from graphql_api.graphql.loading.context import Context
 from graphql_api.graphql.loading.reads import Reads
 from graphql_api.main import create_app
 from graphql_api.models import Role
+from graphql_api.statement_trace import watch_statements
 from tests.concurrency_helpers import assert_invariants
 from tests.conftest import make_settings
 from tests.helpers import Account, Api

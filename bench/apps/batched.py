@@ -173,7 +173,7 @@ async def booking_user(booking: models.Booking, ctx: Context) -> Any:
     """A slot's bookings page JOINs each customer (services.bookings.page_per_parent), as it
     does for the product: use it, like the product does, instead of the user loader."""
     if hasattr(booking, "users__id"):
-        return booking_service.Customer.of(booking)  # type: ignore[arg-type]
+        return booking_service.customer_of(booking)  # type: ignore[arg-type]
     return await ctx.user.load(booking.user_id)
 
 

@@ -21,9 +21,9 @@ from starlette.routing import Route
 from graphql_api import security
 from graphql_api.config import Settings
 from graphql_api.db import Database
-from graphql_api.engine import watch_statements
 from graphql_api.models import User
 from graphql_api.services import users as user_service
+from graphql_api.statement_trace import watch_statements
 
 _NOT_COUNTED = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
 
@@ -42,7 +42,7 @@ class StatementCounter:
         self.statements = 0
 
     def install(self, engine: AsyncEngine) -> None:
-        # Counted by the database where it can (graphql_api.engine.watch_statements):
+        # Counted by the database where it can (graphql_api.statement_trace.watch_statements):
         # an engine event listener would switch the product's direct SQLite reads off.
         watch_statements(engine, self._count)
 

@@ -24,15 +24,18 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Enum, Label, Null, Select, String, event
+from sqlalchemy import Enum, Label, Null, Select, String
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.types import TypeEngine
 
-from graphql_api.compat import (
+from graphql_api.db import SQLITE_AUTOCOMMIT
+from graphql_api.engine.codegen import generate
+from graphql_api.engine.switch import enabled as engine_enabled
+from graphql_api.lru import LRU
+from graphql_api.sqlalchemy_compat import (
     SQLCompiler,
     as_sqlalchemy_error,
-    await_,
     computed_at_execution,
     driver_module,
     enum_lookup,
@@ -43,10 +46,6 @@ from graphql_api.compat import (
     renders_literal_values,
     statement_binds,
 )
-from graphql_api.db import SQLITE_AUTOCOMMIT
-from graphql_api.engine.codegen import generate
-from graphql_api.engine.switch import enabled as engine_enabled
-from graphql_api.lru import LRU
 
 Reader = AsyncSession | AsyncConnection
 _namedtuple: Any = namedtuple  # field names known only at run time
@@ -334,40 +333,3 @@ async def _as_sqlalchemy_error(
     if lost:
         await reader.invalidate()
     return as_sqlalchemy_error(sql, positional, error, dialect, connection_invalidated=lost)
-
-
-def watch_statements(engine: AsyncEngine, seen: Callable[[str], None]) -> Callable[[], None]:
-    """Calls `seen` with the text of every statement the database runs, until the returned
-    function is called (statement counts in tests and bench/).
-
-    On SQLite it asks the database itself (sqlite3's trace callback on each connection as it
-    is checked out), so the direct path above is counted too and stays in use: an engine event
-    listener would switch it off. Elsewhere an engine event."""
-    sync_engine = engine.sync_engine
-    if engine.dialect.name != "sqlite":
-
-        def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            seen(statement)
-
-        event.listen(sync_engine, "before_cursor_execute", on_execute)
-        return lambda: event.remove(sync_engine, "before_cursor_execute", on_execute)
-
-    watching = True
-
-    def traced(statement: str) -> None:  # in aiosqlite's thread
-        if watching:
-            seen(statement)
-
-    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        if record.info.get("statement_trace") is not traced:  # once per connection
-            await_(dbapi_connection.driver_connection.set_trace_callback(traced))
-            record.info["statement_trace"] = traced
-
-    event.listen(sync_engine, "checkout", on_checkout)
-
-    def stop() -> None:
-        nonlocal watching
-        watching = False  # connections in the pool keep the callback until next checked out
-        event.remove(sync_engine, "checkout", on_checkout)
-
-    return stop

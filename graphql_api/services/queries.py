@@ -28,11 +28,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, configure_mappers, make_transient_to_detached
 
-from graphql_api import compat
-from graphql_api.compat import instance_dict
+from graphql_api import sqlalchemy_compat
 from graphql_api.db import Base
 from graphql_api.engine import NULL_COLUMNS_UNSENT, read_rows
 from graphql_api.engine import Reader as Reader
+from graphql_api.sqlalchemy_compat import instance_dict
 
 M = TypeVar("M", bound=Base)
 
@@ -73,7 +73,7 @@ def _instance_maker(model: type[Base]) -> Callable[[], Base]:
     them on first use, new_instance() does not (a fresh process's first by-id load would meet
     unconfigured attributes). Every model is mapped at import, before any read."""
     configure_mappers()
-    return compat.instance_factory(model)
+    return sqlalchemy_compat.instance_factory(model)
 
 
 @cache

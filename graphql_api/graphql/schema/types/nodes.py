@@ -648,7 +648,7 @@ _EDGE_NAMES = {**_ROW_NAMES, "_cursor_of": id_cursor}
 _CUSTOMER_OF_ROW = Built(
     "user",
     User,
-    # (`_model` as Customer.of makes it, without the call)
+    # (`_model` as customer_of makes it, without the call)
     {**_CUSTOMER_COLUMNS, "_model": f"_tuple(_Customer, r[{CUSTOMER_AT}:])"},
 )
 
