@@ -70,3 +70,20 @@ def test_the_interface_is_what_the_docstring_lists() -> None:
     doc = graphql_api.engine.__doc__ or ""
     missing = [name for name in graphql_api.engine.__all__ if f"`{name}`" not in doc]
     assert not missing, f"graphql_api/engine/__init__.py's docstring does not describe {missing}"
+
+
+def test_the_services_import_neither_strawberry_nor_the_executor() -> None:
+    """Layers below the schema (and the benchmark's Graphene server, which has no Strawberry)
+    import the engine's direct reads only."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, graphql_api.services.bookings, graphql_api.services.slots, "
+        "graphql_api.statement_trace\n"
+        "loaded = [m for m in ('strawberry', 'graphql', 'graphql_api.engine.executor') "
+        "if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
