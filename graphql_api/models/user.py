@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar
 
-from sqlalchemy import Enum, Index, Integer, String
+from sqlalchemy import Boolean, Date, Enum, Float, Index, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from graphql_api.db import Base, UTCDateTime, utcnow
@@ -33,6 +33,14 @@ class User(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     # IANA name of where the person is (their calendar and reminders' clock).
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # The profile: the owner and STAFF/ADMIN read these; others read null.
+    phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    date_of_birth: Mapped[date | None] = mapped_column(Date(), default=None)
+    home_latitude: Mapped[float | None] = mapped_column(Float(), default=None)
+    home_longitude: Mapped[float | None] = mapped_column(Float(), default=None)
+    email_notifications: Mapped[bool] = mapped_column(
+        Boolean(), default=True, server_default=true()
+    )
     # Written into access tokens as `ver`; a password change bumps it, so every access token
     # issued before the change stops working at once (no clock granularity involved).
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

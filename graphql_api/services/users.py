@@ -1,9 +1,11 @@
-"""Accounts: lookup, listing and roles."""
+"""Accounts: lookup, listing, roles and profiles."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, func, or_, select
@@ -12,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from graphql_api import security
-from graphql_api.errors import Conflict, NotFound
+from graphql_api.errors import BadUserInput, Conflict, NotFound
 from graphql_api.models import Role, User
 from graphql_api.pagination import Page, PageRequest
 from graphql_api.services import queries, validation
@@ -102,5 +104,56 @@ async def set_role(session: AsyncSession, *, user_id: int, role: Role) -> User:
         if (admins or 0) <= 1:
             raise Conflict("This is the last ADMIN; promote another account first.")
     user.role = role
+    await session.flush()
+    return user
+
+
+@dataclass(frozen=True)
+class Home:
+    latitude: float
+    longitude: float
+
+
+# The profile fields updateProfile may change (a change names only those it sets).
+PROFILE_FIELDS = frozenset(
+    {"full_name", "phone", "date_of_birth", "time_zone", "home", "email_notifications"}
+)
+
+
+async def update_profile(session: AsyncSession, *, user_id: int, changes: dict[str, Any]) -> User:
+    """Apply any subset of PROFILE_FIELDS to the user's own account (checked first: a bad
+    value changes nothing). `home` is a Home or None (cleared); `phone` None clears it."""
+    unknown = set(changes) - PROFILE_FIELDS
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    values: dict[str, Any] = {}
+    if "full_name" in changes:
+        values["full_name"] = validation.check_text(changes["full_name"] or "", "fullName")
+    if "phone" in changes:
+        values["phone"] = validation.check_phone(changes["phone"])
+    if "date_of_birth" in changes:
+        today = datetime.now(UTC).date()
+        values["date_of_birth"] = validation.check_birth_date(changes["date_of_birth"], today)
+    if "time_zone" in changes:
+        values["time_zone"] = validation.check_time_zone(changes["time_zone"] or "")
+    if "home" in changes:
+        home: Home | None = changes["home"]
+        latitude, longitude = (
+            validation.check_geo_point(home.latitude, home.longitude, "home")
+            if home is not None
+            else (None, None)
+        )
+        values.update(home_latitude=latitude, home_longitude=longitude)
+    if "email_notifications" in changes:
+        if changes["email_notifications"] is None:
+            raise BadUserInput(
+                "`emailNotifications` must be true or false.", argument="emailNotifications"
+            )
+        values["email_notifications"] = bool(changes["email_notifications"])
+    user = await session.scalar(select(User).where(User.id == user_id).with_for_update())
+    if user is None:
+        raise NotFound("No such user.")
+    for name, value in values.items():
+        setattr(user, name, value)
     await session.flush()
     return user

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from graphql_api.errors import BadUserInput
@@ -83,3 +83,35 @@ def contains_pattern(search: str) -> str:
     """A LIKE pattern matching `search` anywhere, case-folded, with wildcards escaped (use `\\`)."""
     escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+# Digits with an optional leading + and the usual separators; 5 to 20 digits.
+_PHONE = re.compile(r"^\+?[0-9 ()./-]{5,32}$")
+
+
+def check_phone(value: str | None) -> str | None:
+    """A phone number as people write it (trimmed); None or blank clears it."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    digits = sum(c.isdigit() for c in value)
+    if not _PHONE.match(value) or not 5 <= digits <= 20:
+        raise BadUserInput("`phone` is not a phone number.", argument="phone")
+    return value
+
+
+def check_birth_date(value: date | None, today: date) -> date | None:
+    """A date of birth: not in the future, not before 1900."""
+    if value is not None and not date(1900, 1, 1) <= value <= today:
+        raise BadUserInput("`dateOfBirth` must be a past date (from 1900).", argument="dateOfBirth")
+    return value
+
+
+def check_geo_point(latitude: float, longitude: float, argument: str) -> tuple[float, float]:
+    """Latitude -90..90 and longitude -180..180, finite."""
+    if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):
+        raise BadUserInput(
+            f"`{argument}` needs a latitude from -90 to 90 and a longitude from -180 to 180.",
+            argument=argument,
+        )
+    return latitude, longitude

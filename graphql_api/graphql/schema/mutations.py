@@ -21,6 +21,7 @@ from graphql_api.graphql.schema.types.inputs import (
     CreateSlotInput,
     LoginInput,
     RegisterInput,
+    UpdateProfileInput,
     UpdateSlotInput,
 )
 from graphql_api.graphql.schema.types.nodes import Booking, BookingSlot, Record, User
@@ -55,6 +56,19 @@ def _auth_payload(pair: auth_service.TokenPair) -> AuthPayload:
 # UpdateSlotInput attributes that map 1:1 onto slot_service.update_slot's change keys; all of
 # them are required on the slot, so null means "leave as is" (location is handled apart).
 _REQUIRED_SLOT_FIELDS = ("title", "starts_at", "ends_at", "time_zone", "capacity", "status")
+
+
+def _profile_changes(data: UpdateProfileInput) -> dict[str, Any]:
+    """The fields the input sets (UNSET ones left out), as update_profile takes them."""
+    changes = {
+        name: value
+        for name in user_service.PROFILE_FIELDS
+        if (value := getattr(data, name)) is not strawberry.UNSET
+    }
+    home = changes.get("home")
+    if home is not None:
+        changes["home"] = user_service.Home(home.latitude, home.longitude)
+    return changes
 
 
 def _slot_changes(data: UpdateSlotInput) -> dict[str, Any]:
@@ -129,6 +143,18 @@ class Mutation:
             ),
         )
         return True
+
+    @strawberry.mutation(
+        description="Your own profile: any subset of its fields.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def update_profile(self, info: Info, input: UpdateProfileInput) -> User:
+        viewer = await info.context.require_viewer()
+        changes = _profile_changes(input)
+        user = await _run(
+            info, lambda s: user_service.update_profile(s, user_id=viewer.id, changes=changes)
+        )
+        return User.from_model(user, owner=True)
 
     @strawberry.mutation(permission_classes=[IsStaff])
     async def create_slot(self, info: Info, input: CreateSlotInput) -> BookingSlot:

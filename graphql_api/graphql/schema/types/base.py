@@ -53,6 +53,12 @@ strawberry.enum(BookingStatus)
 strawberry.enum(RecordKind, description="What a history entry records.")
 
 
+@strawberry.type(description="A point on the earth (WGS 84 degrees).")
+class GeoPoint:
+    latitude: float
+    longitude: float
+
+
 @strawberry.interface(description="An object with a global id (Relay).")
 class Node:
     id: strawberry.ID

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import strawberry
 
@@ -116,3 +116,23 @@ class AuthPayload:
     token_type: str
     expires_in: int = strawberry.field(description="Seconds until the access token expires.")
     user: User
+
+
+@strawberry.input(description="A point: latitude -90..90, longitude -180..180 (degrees).")
+class GeoPointInput:
+    latitude: float
+    longitude: float
+
+
+@strawberry.input(description="Any subset; null clears phone, dateOfBirth and home.")
+class UpdateProfileInput:
+    full_name: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    date_of_birth: date | None = strawberry.field(
+        default=strawberry.UNSET, description="Not in the future."
+    )
+    time_zone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="An IANA name, e.g. Europe/Berlin."
+    )
+    home: GeoPointInput | None = strawberry.UNSET
+    email_notifications: bool | None = strawberry.UNSET

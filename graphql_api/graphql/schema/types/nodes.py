@@ -4,8 +4,9 @@ relations resolve through the per-request loaders, so nested lists cost one stat
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache, partial
+from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar, cast
 
 import strawberry
@@ -33,6 +34,7 @@ from graphql_api.graphql.schema import ids
 from graphql_api.graphql.schema.types.base import (
     Connection,
     Edge,
+    GeoPoint,
     Info,
     Node,
     connection_of_edges,
@@ -45,6 +47,7 @@ from graphql_api.services.bookings import CUSTOMER_AT, USER_COLUMNS, Customer, c
 from graphql_api.services.queries import column_position
 
 N = TypeVar("N")
+P = TypeVar("P")
 
 
 def _unread_slot_columns(fields_read: FieldsRead) -> frozenset[str]:
@@ -260,9 +263,37 @@ async def _sees_private(context: Context, users: Sequence[User]) -> list[bool]:
     ]
 
 
-async def _user_emails(context: Context, users: Sequence[User]) -> list[str | None]:
-    visible = await _sees_private(context, users)
-    return [u._model.email if ok else None for u, ok in zip(users, visible, strict=True)]
+def _private(
+    read: Callable[[Any], P | None],
+) -> Callable[[Context, Sequence[User]], Awaitable[list[P | None]]]:
+    """A user's private field: `read(row)` for the owner and STAFF/ADMIN, None for others."""
+
+    async def load(context: Context, users: Sequence[User]) -> list[P | None]:
+        visible = await _sees_private(context, users)
+        return [read(u._model) if ok else None for u, ok in zip(users, visible, strict=True)]
+
+    return load
+
+
+def _home_of(row: Any) -> GeoPoint | None:
+    latitude, longitude = row.home_latitude, row.home_longitude
+    if latitude is None or longitude is None:
+        return None
+    return GeoPoint(latitude=latitude, longitude=longitude)
+
+
+_user_emails: Callable[[Context, Sequence[User]], Awaitable[list[str | None]]] = _private(
+    attrgetter("email")
+)
+_user_phones: Callable[[Context, Sequence[User]], Awaitable[list[str | None]]] = _private(
+    attrgetter("phone")
+)
+_user_birth_dates: Callable[[Context, Sequence[User]], Awaitable[list[date | None]]] = _private(
+    attrgetter("date_of_birth")
+)
+_user_homes: Callable[[Context, Sequence[User]], Awaitable[list[GeoPoint | None]]] = _private(
+    _home_of
+)
 
 
 async def _user_bookings(
@@ -430,6 +461,9 @@ class User(Node):
     time_zone: str = strawberry.field(
         description="IANA name of where the person is; UTC unless set."
     )
+    email_notifications: bool = strawberry.field(
+        description="Whether booking emails go to this account (its owner's choice)."
+    )
     # An ORM entity, a plain row of the users table (root list) or a JOINed customer.
     _model: strawberry.Private[Any]
     # The account that just proved who it is (AuthPayload.user): its owner, with or without
@@ -444,6 +478,21 @@ class User(Node):
     @batched(_user_emails)
     async def email(self, info: Info) -> str | None:
         return (await _user_emails(info.context, [self]))[0]
+
+    @strawberry.field(description="Null unless it is you, or you are STAFF/ADMIN.")
+    @batched(_user_phones)
+    async def phone(self, info: Info) -> str | None:
+        return (await _user_phones(info.context, [self]))[0]
+
+    @strawberry.field(description="Null unless it is you, or you are STAFF/ADMIN.")
+    @batched(_user_birth_dates)
+    async def date_of_birth(self, info: Info) -> date | None:
+        return (await _user_birth_dates(info.context, [self]))[0]
+
+    @strawberry.field(description="Where the person lives. Null unless it is you, or STAFF/ADMIN.")
+    @batched(_user_homes)
+    async def home(self, info: Info) -> GeoPoint | None:
+        return (await _user_homes(info.context, [self]))[0]
 
     @strawberry.field(description="Empty unless it is you, or you are STAFF/ADMIN.")
     @batched(_user_bookings, planned=_BOOKINGS_OF_USER, written=lambda: _row_forms().booking)
@@ -588,7 +637,17 @@ def _remaining(capacity: int | None, booked_count: int | None) -> int | None:
 
 # Each node type mapped onto its table once (engine.NodeMap): its plain fields are its
 # columns; anything else is declared here, or the type is refused at import.
-USER_MAP = NodeMap(User, models.User, encode=ids.encode, reads={"email": ["email"]})
+USER_MAP = NodeMap(
+    User,
+    models.User,
+    encode=ids.encode,
+    reads={
+        "email": ["email"],
+        "phone": ["phone"],
+        "date_of_birth": ["date_of_birth"],
+        "home": ["home_latitude", "home_longitude"],
+    },
+)
 SLOT_MAP = NodeMap(
     BookingSlot,
     models.BookingSlot,
