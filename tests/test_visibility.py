@@ -253,6 +253,10 @@ ANONYMOUS_REFUSED: dict[str, tuple[str, str]] = {
         "mutation",
         "mutation($user: ID!) { setUserRole(userId: $user, role: ADMIN) { id } }",
     ),
+    "updateProfile": (
+        "mutation",
+        'mutation { updateProfile(input: {fullName: "x"}) { id } }',
+    ),
 }
 
 
