@@ -19,6 +19,7 @@ class RecordKind(enum.StrEnum):
     SLOT_UPDATED = "SLOT_UPDATED"
     SLOT_CANCELLED = "SLOT_CANCELLED"
     NOTE = "NOTE"
+    USER_DELETED = "USER_DELETED"
 
 
 class Record(Base):

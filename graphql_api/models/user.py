@@ -41,6 +41,8 @@ class User(Base):
     email_notifications: Mapped[bool] = mapped_column(
         Boolean(), default=True, server_default=true()
     )
+    # Set when the account was deleted: the person erased, the history kept.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # Written into access tokens as `ver`; a password change bumps it, so every access token
     # issued before the change stops working at once (no clock granularity involved).
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -150,6 +150,12 @@ async def change_password(
     if not ok:
         raise Unauthenticated("The current password is wrong.", argument="currentPassword")
     user.password_hash = await asyncio.to_thread(security.hash_password, new_password)
+    await end_sessions(session, user)
+
+
+async def end_sessions(session: AsyncSession, user: User) -> None:
+    """Every refresh token of the user revoked, and every access token issued before now
+    refused (the `ver` claim)."""
     user.token_version += 1
     await session.execute(
         update(RefreshToken)

@@ -26,6 +26,7 @@ from graphql_api.graphql.schema.types.inputs import (
 )
 from graphql_api.graphql.schema.types.nodes import Booking, BookingSlot, Record, User
 from graphql_api.models import Role
+from graphql_api.services import account_deletion
 from graphql_api.services import auth as auth_service
 from graphql_api.services import bookings as booking_service
 from graphql_api.services import records as record_service
@@ -155,6 +156,30 @@ class Mutation:
             info, lambda s: user_service.update_profile(s, user_id=viewer.id, changes=changes)
         )
         return User.from_model(user, owner=True)
+
+    @strawberry.mutation(
+        description="Deletes your own account: you are erased, the history is kept.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def delete_account(self, info: Info, password: str) -> bool:
+        viewer = await info.context.require_viewer()
+        await _run(
+            info,
+            lambda s: account_deletion.delete_account(
+                s, actor=viewer, user_id=viewer.id, password=password
+            ),
+        )
+        return True
+
+    @strawberry.mutation(
+        description="ADMIN: deletes an account as deleteAccount does.",
+        permission_classes=[IsAdmin],
+    )
+    async def delete_user(self, info: Info, id: strawberry.ID) -> bool:
+        admin = await info.context.require_admin()
+        pk = ids.decode(id, "User")
+        await _run(info, lambda s: account_deletion.delete_account(s, actor=admin, user_id=pk))
+        return True
 
     @strawberry.mutation(permission_classes=[IsStaff])
     async def create_slot(self, info: Info, input: CreateSlotInput) -> BookingSlot:

@@ -282,9 +282,11 @@ def _home_of(row: Any) -> GeoPoint | None:
     return GeoPoint(latitude=latitude, longitude=longitude)
 
 
-_user_emails: Callable[[Context, Sequence[User]], Awaitable[list[str | None]]] = _private(
-    attrgetter("email")
-)
+def _email_of(row: Any) -> str | None:
+    return None if row.deleted_at is not None else row.email  # (a deleted account's is erased)
+
+
+_user_emails: Callable[[Context, Sequence[User]], Awaitable[list[str | None]]] = _private(_email_of)
 _user_phones: Callable[[Context, Sequence[User]], Awaitable[list[str | None]]] = _private(
     attrgetter("phone")
 )
@@ -642,7 +644,7 @@ USER_MAP = NodeMap(
     models.User,
     encode=ids.encode,
     reads={
-        "email": ["email"],
+        "email": ["email", "deleted_at"],
         "phone": ["phone"],
         "date_of_birth": ["date_of_birth"],
         "home": ["home_latitude", "home_longitude"],
