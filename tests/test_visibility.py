@@ -257,6 +257,8 @@ ANONYMOUS_REFUSED: dict[str, tuple[str, str]] = {
         "mutation",
         'mutation { updateProfile(input: {fullName: "x"}) { id } }',
     ),
+    "deleteAccount": ("mutation", 'mutation { deleteAccount(password: "x") }'),
+    "deleteUser": ("mutation", "mutation($user: ID!) { deleteUser(id: $user) }"),
 }
 
 
