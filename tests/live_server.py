@@ -38,6 +38,27 @@ def create_users(env: dict[str, str], *accounts: tuple[str, str]) -> None:
         )
 
 
+def demo_env(folder: Path, **extra: str) -> dict[str, str]:
+    """Settings of a fresh SQLite database in `folder`, migrated and filled with the demo data
+    (`graphql-api migrate`, then `seed --demo`, as an operator would)."""
+    from tests.conftest import TEST_SECRET
+
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'demo.db'}",
+        "SECRET_KEY": TEST_SECRET,
+        "REDIS_URL": "",
+        **extra,
+    }
+    for command in (["migrate"], ["seed", "--demo"]):
+        subprocess.run(
+            [sys.executable, "-m", "graphql_api", *command],
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+        )
+    return env
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

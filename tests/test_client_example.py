@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_SECRET
-from tests.live_server import running_server
+from tests.live_server import demo_env, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 pytest.importorskip("gql", reason="the client example needs the dev extra (gql)")
@@ -18,24 +16,7 @@ pytest.importorskip("gql", reason="the client example needs the dev extra (gql)"
 
 @pytest.mark.slow
 def test_client_example_signs_in_books_and_hears_the_update(tmp_path: Path) -> None:
-    env = {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'example.db'}",
-        "SECRET_KEY": TEST_SECRET,
-        "REDIS_URL": "",
-    }
-    full_env = {**os.environ, **env}
-    subprocess.run(
-        [sys.executable, "-m", "graphql_api", "migrate"],
-        env=full_env,
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [sys.executable, "-m", "graphql_api", "seed", "--demo"],
-        env=full_env,
-        check=True,
-        capture_output=True,
-    )
+    env = demo_env(tmp_path)
     with running_server(env) as base:
         result = subprocess.run(
             [

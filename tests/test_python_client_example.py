@@ -9,7 +9,6 @@ project's interpreter, which has the client's run-time needs (httpx, pydantic, w
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,8 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TEST_SECRET
-from tests.live_server import running_server
+from tests.live_server import demo_env, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "python-client"
@@ -37,18 +35,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def graphql_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A live server on a fresh SQLite database with the demo data."""
-    env = {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('pyclient') / 'demo.db'}",
-        "SECRET_KEY": TEST_SECRET,
-        "REDIS_URL": "",
-    }
-    for command in (["migrate"], ["seed", "--demo"]):
-        subprocess.run(
-            [sys.executable, "-m", "graphql_api", *command],
-            env={**os.environ, **env},
-            check=True,
-            capture_output=True,
-        )
+    env = demo_env(tmp_path_factory.mktemp("pyclient"))
     with running_server(env) as base:
         yield f"{base}/graphql"
 

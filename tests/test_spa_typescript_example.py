@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,8 +21,7 @@ import httpx
 import pytest
 
 from graphql_api.graphql.transport.apq import NOT_FOUND, NOT_REGISTERED
-from tests.conftest import TEST_SECRET
-from tests.live_server import running_server
+from tests.live_server import demo_env, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "spa-typescript"
@@ -48,34 +45,16 @@ MISSING = _missing()
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(MISSING is not None, reason=MISSING or "")]
 
 
-def _seeded_env(folder: Path, **extra: str) -> dict[str, str]:
-    """Settings of a fresh SQLite database, migrated and filled with the demo data."""
-    env = {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'demo.db'}",
-        "SECRET_KEY": TEST_SECRET,
-        "REDIS_URL": "",
-        **extra,
-    }
-    for command in (["migrate"], ["seed", "--demo"]):
-        subprocess.run(
-            [sys.executable, "-m", "graphql_api", *command],
-            env={**os.environ, **env},
-            check=True,
-            capture_output=True,
-        )
-    return env
-
-
 @pytest.fixture(scope="module")
 def plain_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_server(_seeded_env(tmp_path_factory.mktemp("spa-plain"))) as base:
+    with running_server(demo_env(tmp_path_factory.mktemp("spa-plain"))) as base:
         yield f"{base}/graphql"
 
 
 @pytest.fixture(scope="module")
 def allow_list_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Only the documents of the manifest codegen emitted run."""
-    env = _seeded_env(
+    env = demo_env(
         tmp_path_factory.mktemp("spa-persisted"),
         PERSISTED_QUERIES_ONLY="true",
         PERSISTED_QUERIES_FILE=str(MANIFEST),
