@@ -140,9 +140,7 @@ MUTATION_CASES = {
         "startsAt",
     ),
     "an enum value in the input variable": Case(
-        "mutation($i: UpdateSlotInput!) { updateSlot(id: $id, input: $i) { id } }".replace(
-            "mutation(", "mutation($id: ID!, "
-        ),
+        "mutation($id: ID!, $i: UpdateSlotInput!) { updateSlot(id: $id, input: $i) { id } }",
         {"i": {"status": "SHUT"}},
         "$i",
     ),

@@ -154,31 +154,24 @@ Connections = list[Connection[N]] | list[dict[str, Any]]
 # function applied to [self], so both executors run the same code.
 
 
+async def _by_ids(
+    loader: BatchLoader[int, Any | None], build: Callable[[Any], N], pks: Sequence[int | None]
+) -> list[N | None]:
+    """One node per key, built from the loader's row: None for a None key or a missing row."""
+    rows = iter(await loader.load_many([pk for pk in pks if pk is not None]))
+    return [None if pk is None else (build(row) if (row := next(rows)) else None) for pk in pks]
+
+
 async def _users(context: Context, pks: Sequence[int | None]) -> list[User | None]:
-    rows = await context.loaders.user.load_many([pk for pk in pks if pk is not None])
-    found = iter(rows)
-    return [
-        None if pk is None else (User.from_model(row) if (row := next(found)) else None)
-        for pk in pks
-    ]
+    return await _by_ids(context.loaders.user, User.from_model, pks)
 
 
 async def _slots(context: Context, pks: Sequence[int | None]) -> list[BookingSlot | None]:
-    rows = await context.loaders.slot.load_many([pk for pk in pks if pk is not None])
-    found = iter(rows)
-    return [
-        None if pk is None else (BookingSlot.from_model(row) if (row := next(found)) else None)
-        for pk in pks
-    ]
+    return await _by_ids(context.loaders.slot, BookingSlot.from_model, pks)
 
 
 async def _bookings(context: Context, pks: Sequence[int | None]) -> list[Booking | None]:
-    rows = await context.loaders.booking.load_many([pk for pk in pks if pk is not None])
-    found = iter(rows)
-    return [
-        None if pk is None else (Booking.from_model(row) if (row := next(found)) else None)
-        for pk in pks
-    ]
+    return await _by_ids(context.loaders.booking, Booking.from_model, pks)
 
 
 async def _children(
